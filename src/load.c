@@ -1,0 +1,487 @@
+/*-------------------------------------------------------------------------
+ *
+ * load.c
+ *		icd10_load_release: load one ICD-10-CM release from the official
+ *		"Code Descriptions in Tabular Order" order file.
+ *
+ * The file is read through zlib, which reads gzip-compressed and plain
+ * files alike.  Every line is checked before anything is written; the rows
+ * then replace the release's rows in one statement, so a load either
+ * completes or leaves the tables as they were, and loading the same file
+ * twice gives the same tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <zlib.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "icdspasm.h"
+
+/* Order-file columns, 0-based: order number, code, flag and titles. */
+#define ORDER_CODE_COL		6
+#define ORDER_FLAG_COL		14
+#define ORDER_SHORT_COL		16
+#define ORDER_SHORT_LEN		60
+#define ORDER_LONG_COL		77
+
+/* The longest line we accept; official lines are about 310 bytes. */
+#define ORDER_MAX_LINE		4096
+
+/* The rows read from an order file, as parallel arrays. */
+typedef struct OrderRows
+{
+	int			n;
+	int			size;
+	Datum	   *codes;
+	Datum	   *billable;
+	Datum	   *short_titles;
+	Datum	   *long_titles;
+	Datum	   *order_numbers;
+	int		   *lines;			/* file line of each row, for messages */
+	int64		nbillable;
+} OrderRows;
+
+/* Report a malformed order-file line and stop the load. */
+static void
+malformed_line(const char *path, int lineno, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
+			 errmsg("malformed line %d in ICD-10-CM order file \"%s\"",
+					lineno, path),
+			 errdetail_internal("%s", detail)));
+}
+
+/* A copy of str[0..len) without trailing blanks, as a text Datum. */
+static Datum
+trimmed_text(const char *str, int len)
+{
+	while (len > 0 && str[len - 1] == ' ')
+		len--;
+	return PointerGetDatum(cstring_to_text_with_len(str, len));
+}
+
+/*
+ * parse_order_line
+ *		Check one line of an order file and append it to rows.  line has its
+ *		line end removed.
+ */
+static void
+parse_order_line(OrderRows *rows, const char *path, int lineno,
+				 const char *line, int len)
+{
+	Icd10		code;
+	Icd10Parse	parse;
+	char		detail[256];
+	int			order_number = 0;
+
+	/* The fixed columns must be there, separated by blanks. */
+	if (len <= ORDER_LONG_COL)
+		malformed_line(path, lineno,
+					   psprintf("The line has %d characters; an order-file "
+								"line has at least %d.", len,
+								ORDER_LONG_COL + 1));
+	if (line[ORDER_CODE_COL - 1] != ' ' || line[ORDER_FLAG_COL - 1] != ' ' ||
+		line[ORDER_SHORT_COL - 1] != ' ' || line[ORDER_LONG_COL - 1] != ' ')
+		malformed_line(path, lineno,
+					   "Columns 6, 14, 16 and 77 must be blank.");
+	if (pg_verify_mbstr(GetDatabaseEncoding(), line, len, true) != true)
+		malformed_line(path, lineno,
+					   "The line is not valid in the database encoding.");
+
+	/* Columns 1-5: the order number. */
+	for (int i = 0; i < ORDER_CODE_COL - 1; i++)
+	{
+		if (line[i] < '0' || line[i] > '9')
+			malformed_line(path, lineno,
+						   "Columns 1 to 5 must hold the order number.");
+		order_number = order_number * 10 + (line[i] - '0');
+	}
+
+	/* Columns 7-13: the code, without a dot. */
+	if (memchr(line + ORDER_CODE_COL, '.', ICD10_MAX_LEN) != NULL ||
+		!icd10_parse(line + ORDER_CODE_COL, ICD10_MAX_LEN, ICD10_MIN_LEN,
+					 &code, &parse))
+	{
+		char		field[ICD10_MAX_LEN + 1];
+
+		memcpy(field, line + ORDER_CODE_COL, ICD10_MAX_LEN);
+		field[ICD10_MAX_LEN] = '\0';
+		if (parse.fault == ICD10_FAULT_NONE)
+			snprintf(detail, sizeof(detail), "The code has a dot.");
+		else
+			icd10_fault_detail(field, &parse, detail, sizeof(detail));
+		malformed_line(path, lineno,
+					   psprintf("Columns 7 to 13 must hold a code: \"%s\". %s",
+								field, detail));
+	}
+
+	/* Column 15: 1 for billable, 0 for a header. */
+	if (line[ORDER_FLAG_COL] != '0' && line[ORDER_FLAG_COL] != '1')
+		malformed_line(path, lineno,
+					   "Column 15 must hold 1 for a billable code or 0 for "
+					   "a header.");
+
+	/* Grow the arrays when full. */
+	if (rows->n == rows->size)
+	{
+		rows->size = rows->size * 2;
+		rows->codes = repalloc(rows->codes, sizeof(Datum) * rows->size);
+		rows->billable = repalloc(rows->billable, sizeof(Datum) * rows->size);
+		rows->short_titles = repalloc(rows->short_titles,
+									  sizeof(Datum) * rows->size);
+		rows->long_titles = repalloc(rows->long_titles,
+									 sizeof(Datum) * rows->size);
+		rows->order_numbers = repalloc(rows->order_numbers,
+									   sizeof(Datum) * rows->size);
+		rows->lines = repalloc(rows->lines, sizeof(int) * rows->size);
+	}
+
+	/* Keep the row. */
+	rows->codes[rows->n] = Icd10GetDatum(code);
+	rows->billable[rows->n] = BoolGetDatum(line[ORDER_FLAG_COL] == '1');
+	rows->short_titles[rows->n] = trimmed_text(line + ORDER_SHORT_COL,
+											   ORDER_SHORT_LEN);
+	rows->long_titles[rows->n] = trimmed_text(line + ORDER_LONG_COL,
+											  len - ORDER_LONG_COL);
+	rows->order_numbers[rows->n] = Int32GetDatum(order_number);
+	rows->lines[rows->n] = lineno;
+	if (line[ORDER_FLAG_COL] == '1')
+		rows->nbillable++;
+	rows->n++;
+}
+
+/*
+ * read_lines
+ *		Read and check every line of an open order file.
+ */
+static void
+read_lines(gzFile file, const char *path, OrderRows *rows)
+{
+	char	   *buf = palloc(ORDER_MAX_LINE + 2);
+	int			lineno = 0;
+	int			errnum;
+	const char *zmsg;
+
+	while (gzgets(file, buf, ORDER_MAX_LINE + 2) != NULL)
+	{
+		int			len = strlen(buf);
+
+		lineno++;
+		if (len > 0 && buf[len - 1] == '\n')
+			len--;
+		else if (!gzeof(file))
+			malformed_line(path, lineno,
+						   psprintf("The line is longer than %d bytes.",
+									ORDER_MAX_LINE));
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+
+		parse_order_line(rows, path, lineno, buf, len);
+
+		if ((lineno & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+
+	/* A damaged gzip stream ends the reading early: say so. */
+	zmsg = gzerror(file, &errnum);
+	if (errnum != Z_OK && errnum != Z_STREAM_END)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not read file \"%s\": %s", path, zmsg)));
+
+	if (rows->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
+				 errmsg("ICD-10-CM order file \"%s\" holds no codes", path)));
+	pfree(buf);
+}
+
+/*
+ * read_order_file
+ *		Read and check an order file, plain or gzip-compressed.  The file is
+ *		closed whether or not reading succeeds.
+ */
+static void
+read_order_file(const char *path, OrderRows *rows)
+{
+	gzFile		file = gzopen(path, "rb");
+
+	if (file == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\" for reading: %m", path)));
+
+	PG_TRY();
+	{
+		read_lines(file, path, rows);
+	}
+	PG_FINALLY();
+	{
+		gzclose(file);
+	}
+	PG_END_TRY();
+}
+
+/* Order two row indexes by code, for the duplicate check. */
+static OrderRows *sort_rows;
+
+static int
+compare_row_codes(const void *a, const void *b)
+{
+	Icd10		ca = DatumGetIcd10(sort_rows->codes[*(const int *) a]);
+	Icd10		cb = DatumGetIcd10(sort_rows->codes[*(const int *) b]);
+
+	return (ca < cb) ? -1 : (ca > cb) ? 1 : 0;
+}
+
+/* Stop the load when a code appears twice, naming both lines. */
+static void
+check_duplicates(const char *path, OrderRows *rows)
+{
+	int		   *idx = palloc(sizeof(int) * rows->n);
+
+	for (int i = 0; i < rows->n; i++)
+		idx[i] = i;
+	sort_rows = rows;
+	qsort(idx, rows->n, sizeof(int), compare_row_codes);
+
+	for (int i = 1; i < rows->n; i++)
+	{
+		int			a = Min(idx[i - 1], idx[i]);
+		int			b = Max(idx[i - 1], idx[i]);
+		char		text[ICD10_TEXT_BUFLEN];
+
+		if (rows->codes[a] != rows->codes[b])
+			continue;
+		icd10_to_text(DatumGetIcd10(rows->codes[a]), text);
+		malformed_line(path, rows->lines[b],
+					   psprintf("Code %s already appeared on line %d.", text,
+								rows->lines[a]));
+	}
+	pfree(idx);
+}
+
+/* The owner of a relation. */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Build a one-dimensional array of Datums of a type. */
+static Datum
+make_array(Datum *values, int n, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(values, n, elemtype, typlen,
+										   typbyval, typalign));
+}
+
+/*
+ * store_release
+ *		Replace the release's rows with the rows read, and record the
+ *		release, all through SPI in the caller's transaction.
+ */
+static void
+store_release(Oid fn_oid, const char *name, OrderRows *rows,
+			  Datum effective_from, Datum effective_to, const char *source)
+{
+	char	   *release_table = icd10_qualified_table(fn_oid, "icd10_release");
+	char	   *code_table = icd10_qualified_table(fn_oid, "icd10_code");
+	Oid			icd10_type;
+	Oid			argtypes[6];
+	Datum		args[6];
+	char	   *query;
+
+	icd10_type = icd10_type_oid(fn_oid);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* Step 1: record the release, or update it when it exists. */
+	query = psprintf("INSERT INTO %s AS r (name, effective_from, "
+					 "effective_to, source, complete, loaded_at) "
+					 "VALUES ($1, $2, $3, $4, true, "
+					 "pg_catalog.statement_timestamp()) "
+					 "ON CONFLICT (name) DO UPDATE SET "
+					 "effective_from = excluded.effective_from, "
+					 "effective_to = excluded.effective_to, "
+					 "source = excluded.source, complete = true, "
+					 "loaded_at = excluded.loaded_at",
+					 release_table);
+	argtypes[0] = TEXTOID;
+	argtypes[1] = DATEOID;
+	argtypes[2] = DATEOID;
+	argtypes[3] = TEXTOID;
+	args[0] = CStringGetTextDatum(name);
+	args[1] = effective_from;
+	args[2] = effective_to;
+	args[3] = CStringGetTextDatum(source);
+	if (SPI_execute_with_args(query, 4, argtypes, args, NULL, false, 0) !=
+		SPI_OK_INSERT)
+		elog(ERROR, "could not record release \"%s\"", name);
+
+	/* Step 2: drop the release's old rows. */
+	query = psprintf("DELETE FROM %s WHERE release = $1", code_table);
+	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0) !=
+		SPI_OK_DELETE)
+		elog(ERROR, "could not delete the old rows of release \"%s\"", name);
+
+	/* Step 3: insert the new rows in one statement. */
+	query = psprintf("INSERT INTO %s (release, code, billable, short_title, "
+					 "long_title, order_no) "
+					 "SELECT $1, c, b, s, l, o FROM ROWS FROM "
+					 "(pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "pg_catalog.unnest($4), pg_catalog.unnest($5), "
+					 "pg_catalog.unnest($6)) AS u(c, b, s, l, o)",
+					 code_table);
+	argtypes[1] = get_array_type(icd10_type);
+	argtypes[2] = BOOLARRAYOID;
+	argtypes[3] = TEXTARRAYOID;
+	argtypes[4] = TEXTARRAYOID;
+	argtypes[5] = INT4ARRAYOID;
+	args[1] = make_array(rows->codes, rows->n, icd10_type);
+	args[2] = make_array(rows->billable, rows->n, BOOLOID);
+	args[3] = make_array(rows->short_titles, rows->n, TEXTOID);
+	args[4] = make_array(rows->long_titles, rows->n, TEXTOID);
+	args[5] = make_array(rows->order_numbers, rows->n, INT4OID);
+	if (SPI_execute_with_args(query, 6, argtypes, args, NULL, false, 0) !=
+		SPI_OK_INSERT)
+		elog(ERROR, "could not insert the rows of release \"%s\"", name);
+
+	SPI_finish();
+}
+
+/*
+ * icd10_load_release
+ *		icd10_load_release(release, order_file, effective_from,
+ *		effective_to [, source]): load one release from an order file.
+ *
+ * Allowed to superusers and to roles with the privileges of
+ * pg_read_server_files, because it reads a file on the server.  The tables
+ * are written as their owner, so such a role needs no table privileges.
+ * Returns the release name and the numbers of rows, billable codes and
+ * headers loaded.
+ */
+PG_FUNCTION_INFO_V1(icd10_load_release);
+Datum
+icd10_load_release(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *path;
+	char	   *source;
+	OrderRows	rows;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	Oid			code_relid;
+
+	/* Who may read server files may load a release. */
+	if (!superuser() &&
+		!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to load an ICD-10-CM release"),
+				 errdetail("Only superusers and roles with privileges of the "
+						   "\"pg_read_server_files\" role may load a release "
+						   "from a file.")));
+
+	/* Check the arguments. */
+	for (int i = 0; i < 4; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("release name, file and effective dates must not "
+							"be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (name[0] == '\0' || strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid release name \"%s\"", name),
+				 errdetail("A release name has 1 to %d bytes.",
+						   NAMEDATALEN - 1)));
+	if (PG_GETARG_DATEADT(2) > PG_GETARG_DATEADT(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("release \"%s\" would end before it begins", name)));
+	source = (PG_NARGS() > 4 && !PG_ARGISNULL(4)) ?
+		text_to_cstring(PG_GETARG_TEXT_PP(4)) : path;
+
+	/* Read and check the whole file before touching the tables. */
+	memset(&rows, 0, sizeof(rows));
+	rows.size = 1024;
+	rows.codes = palloc(sizeof(Datum) * rows.size);
+	rows.billable = palloc(sizeof(Datum) * rows.size);
+	rows.short_titles = palloc(sizeof(Datum) * rows.size);
+	rows.long_titles = palloc(sizeof(Datum) * rows.size);
+	rows.order_numbers = palloc(sizeof(Datum) * rows.size);
+	rows.lines = palloc(sizeof(int) * rows.size);
+	read_order_file(path, &rows);
+	check_duplicates(path, &rows);
+	elog(DEBUG1, "icdspasm: read %d codes of release \"%s\" from \"%s\"",
+		 rows.n, name, path);
+
+	/*
+	 * Write as the owner of the tables, with a safe search_path, the way
+	 * core runs maintenance commands on behalf of a user.
+	 */
+	code_relid = get_relname_relid("icd10_code",
+								   get_func_namespace(fcinfo->flinfo->fn_oid));
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(relation_owner(code_relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+
+	store_release(fcinfo->flinfo->fn_oid, name, &rows, PG_GETARG_DATUM(2),
+				  PG_GETARG_DATUM(3), source);
+
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	/* Report what was loaded. */
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int64GetDatum((int64) rows.n);
+	values[2] = Int64GetDatum(rows.nbillable);
+	values[3] = Int64GetDatum((int64) rows.n - rows.nbillable);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
+}

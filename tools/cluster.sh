@@ -1,0 +1,72 @@
+# tools/cluster.sh: start and stop a throwaway PostgreSQL cluster.
+#
+# Source this file, then call cluster_start.  It creates a cluster in a new
+# temporary directory, starts it on a free port with a Unix socket only,
+# and exports PGHOST, PGPORT and PGUSER for psql and pg_regress.  The
+# cluster is stopped and removed when the calling shell exits.  PostgreSQL
+# refuses to run as root, so as root the server runs as the postgres user.
+
+PG_CONFIG=${PG_CONFIG:-pg_config}
+PGBIN=$("$PG_CONFIG" --bindir)
+
+# Run a command as the server's user.
+as_server_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Find a TCP port on localhost that nothing listens on.
+free_port() {
+	local port
+	for port in $(seq 54320 54420); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	echo "no free port between 54320 and 54420" >&2
+	return 1
+}
+
+# Stop the cluster and remove its directory.
+cluster_stop() {
+	if [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR" ]; then
+		as_server_user "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast \
+			stop >/dev/null 2>&1 || true
+		rm -rf "$CLUSTER_DIR"
+	fi
+}
+
+# Create and start the cluster.
+cluster_start() {
+	CLUSTER_DIR=$(mktemp -d /tmp/icdspasm-pg.XXXXXX)
+	chmod 755 "$CLUSTER_DIR"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$CLUSTER_DIR"
+	fi
+	trap cluster_stop EXIT
+
+	local port
+	port=$(free_port)
+	as_server_user "$PGBIN/initdb" -D "$CLUSTER_DIR/data" -U postgres \
+		--auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
+	as_server_user "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -w \
+		-l "$CLUSTER_DIR/server.log" \
+		-o "-p $port -k $CLUSTER_DIR -c listen_addresses=''" \
+		start >/dev/null
+
+	export PGHOST="$CLUSTER_DIR" PGPORT="$port" PGUSER=postgres
+}
+
+# Fail early, and clearly, when the server cannot read the shared files.
+check_server_can_read() {
+	local file=$1
+	if ! as_server_user test -r "$file"; then
+		echo "the server's user cannot read $file; make its folders" \
+			"readable to others" >&2
+		return 1
+	fi
+}
