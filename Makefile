@@ -8,7 +8,9 @@ OBJS = \
 	src/icd10.o \
 	src/cache.o \
 	src/check.o \
-	src/load.o
+	src/load.o \
+	src/sequence.o \
+	src/tabular.o
 
 # The install script is built from its source and the embedded data files.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
@@ -25,14 +27,19 @@ REGRESS = \
 	check \
 	expand \
 	hierarchy \
-	cache
+	cache \
+	tabular \
+	sequence
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-# The loader reads gzip-compressed release files through zlib.
-SHLIB_LINK += -lz
+# The loaders read gzip-compressed files through zlib, and the Tabular
+# List XML through libxml2, the library of PostgreSQL's own XML support.
+PG_CPPFLAGS += $(shell xml2-config --cflags)
+SHLIB_LINK += -lz $(shell xml2-config --libs)
 
-# Warnings as the issue demands; CI adds -Werror through PG_CFLAGS.
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# Extra warnings; -Wno-unused-parameter because PostgreSQL's own headers
+# (ilist.h, bufpage.h) trip it.  CI adds -Werror (see .ci/run).
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

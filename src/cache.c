@@ -21,11 +21,13 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -43,8 +45,14 @@ static Icd10Cache *cache = NULL;
 static MemoryContext cache_context = NULL;
 static bool cache_valid = false;
 static bool callback_registered = false;
-static Oid	code_relid = InvalidOid;
-static Oid	release_relid = InvalidOid;
+
+/* Our tables: a change to any of them makes the cache stale. */
+static const char *const cached_tables[] = {
+	"icd10_release", "icd10_code", "icd10_tabular", "icd10_note",
+	"icd10_note_ref", "icd10_seventh", "icd10_scope", "icd10_code_edit",
+	"icd10_integral_symptom"
+};
+static Oid	cached_relids[lengthof(cached_tables)];
 
 void		_PG_init(void);
 
@@ -79,9 +87,11 @@ _PG_init(void)
 static void
 icd10_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == code_relid ||
-		relid == release_relid)
+	if (relid == InvalidOid)
 		cache_valid = false;
+	for (int i = 0; i < (int) lengthof(cached_relids); i++)
+		if (cached_relids[i] == relid)
+			cache_valid = false;
 }
 
 /*
@@ -110,6 +120,22 @@ icd10_type_oid(Oid fn_oid)
 	return typid;
 }
 
+/* The owner of our tables, who writes them on behalf of loaders. */
+Oid
+icd10_table_owner(Oid fn_oid)
+{
+	Oid			relid = get_relname_relid("icd10_code",
+										  get_func_namespace(fn_oid));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 /* Compare two releases by effective date, then by name. */
 static int
 icd10_release_order(const void *a, const void *b)
@@ -120,6 +146,374 @@ icd10_release_order(const void *a, const void *b)
 	if (ra->effective_from != rb->effective_from)
 		return (ra->effective_from < rb->effective_from) ? -1 : 1;
 	return strcmp(ra->name, rb->name);
+}
+
+/* The cached release of that name, or NULL (during a build). */
+static Icd10Release *
+release_by_name(Icd10Cache *c, const char *name)
+{
+	for (int i = 0; i < c->nreleases; i++)
+		if (strcmp(c->releases[i].name, name) == 0)
+			return &c->releases[i];
+	return NULL;
+}
+
+/* The quoted name of our schema, for building queries. */
+static const char *
+schema_name(Oid fn_oid)
+{
+	return quote_identifier(get_namespace_name(get_func_namespace(fn_oid)));
+}
+
+/* Copy an icd10[] Datum into a new C array in context; returns its length. */
+static int
+copy_code_array(Datum array, Icd10 **out, MemoryContext context)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	Datum	   *elems;
+	bool	   *nulls;
+
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), sizeof(Icd10), true,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	*out = MemoryContextAlloc(context, sizeof(Icd10) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = DatumGetIcd10(elems[i]);
+	return n;
+}
+
+/* Order note links by key, then by note. */
+static int
+link_order(const void *a, const void *b)
+{
+	const Icd10NoteLink *la = (const Icd10NoteLink *) a;
+	const Icd10NoteLink *lb = (const Icd10NoteLink *) b;
+
+	if (la->key != lb->key)
+		return (la->key < lb->key) ? -1 : 1;
+	return la->note - lb->note;
+}
+
+/*
+ * cache_read_notes
+ *		Read the tabular version of each release and the notes the checks
+ *		use (Excludes1, Code first, Use additional code), each with its
+ *		references and the keys it applies under: its code, or every
+ *		category of the section or chapter it sits on.
+ */
+static void
+cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+{
+	const char *nsp = schema_name(fn_oid);
+	char	   *query;
+	uint64		nrows;
+
+	/* The tabular version of each release. */
+	query = psprintf("SELECT release, version FROM %s.icd10_tabular", nsp);
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the tabular table");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Icd10Release *rel;
+
+		rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+																   SPI_tuptable->tupdesc,
+																   1, &isnull)));
+		if (rel == NULL)
+			continue;
+		rel->has_tabular = true;
+		strlcpy(rel->tabular_version,
+				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
+				sizeof(rel->tabular_version));
+	}
+
+	/* The notes, with references and keys. */
+	query = psprintf("SELECT n.release, n.kind, n.node, n.note, "
+					 "COALESCE((SELECT pg_catalog.array_agg(r.first_code "
+					 "ORDER BY r.ref_no) FROM %s.icd10_note_ref r "
+					 "WHERE r.release = n.release AND r.note_id = n.note_id), "
+					 "'{}'), "
+					 "COALESCE((SELECT pg_catalog.array_agg(r.last_code "
+					 "ORDER BY r.ref_no) FROM %s.icd10_note_ref r "
+					 "WHERE r.release = n.release AND r.note_id = n.note_id), "
+					 "'{}'), "
+					 "CASE WHEN n.code IS NOT NULL THEN ARRAY[n.code] ELSE "
+					 "COALESCE((SELECT pg_catalog.array_agg(s.category) "
+					 "FROM %s.icd10_scope s WHERE s.release = n.release AND "
+					 "((n.node_kind = 'section' AND s.section = n.node) OR "
+					 "(n.node_kind = 'chapter' AND "
+					 "'chapter ' || s.chapter = n.node))), '{}') END "
+					 "FROM %s.icd10_note n "
+					 "WHERE n.kind IN ('excludes1', 'codeFirst', "
+					 "'useAdditionalCode') "
+					 "ORDER BY n.release, n.note_id", nsp, nsp, nsp, nsp);
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the note table");
+	nrows = SPI_processed;
+
+	/* First pass: count notes and links per release. */
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		ArrayType  *keys;
+
+		if (rel == NULL)
+			continue;
+		keys = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 7, &isnull));
+		rel->nnotes++;
+		rel->nlinks += ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys));
+	}
+	for (int r = 0; r < c->nreleases; r++)
+	{
+		Icd10Release *rel = &c->releases[r];
+
+		rel->notes = MemoryContextAllocZero(context, sizeof(Icd10Note) *
+											Max(rel->nnotes, 1));
+		rel->links = MemoryContextAllocZero(context, sizeof(Icd10NoteLink) *
+											Max(rel->nlinks, 1));
+		rel->nnotes = 0;
+		rel->nlinks = 0;
+	}
+
+	/* Second pass: fill them in. */
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Note  *note;
+		char	   *kind;
+		Icd10	   *keys;
+		int			nkeys;
+
+		if (rel == NULL)
+			continue;
+		note = &rel->notes[rel->nnotes];
+		kind = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		note->kind = strcmp(kind, "excludes1") == 0 ? ICD10_NOTE_EXCLUDES1 :
+			strcmp(kind, "codeFirst") == 0 ? ICD10_NOTE_CODE_FIRST :
+			ICD10_NOTE_USE_ADDITIONAL;
+		note->node = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 3));
+		note->text = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 4));
+		note->nrefs = copy_code_array(SPI_getbinval(tup, desc, 5, &isnull),
+									  &note->first, context);
+		(void) copy_code_array(SPI_getbinval(tup, desc, 6, &isnull),
+							   &note->last, context);
+		nkeys = copy_code_array(SPI_getbinval(tup, desc, 7, &isnull), &keys,
+								context);
+		for (int k = 0; k < nkeys; k++)
+		{
+			rel->links[rel->nlinks].key = keys[k];
+			rel->links[rel->nlinks].note = rel->nnotes;
+			rel->nlinks++;
+		}
+		rel->nnotes++;
+
+		if ((i & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+
+	for (int r = 0; r < c->nreleases; r++)
+		if (c->releases[r].nlinks > 1)
+			qsort(c->releases[r].links, c->releases[r].nlinks,
+				  sizeof(Icd10NoteLink), link_order);
+}
+
+/*
+ * cache_read_seventh
+ *		Read the 7th characters each node defines.
+ */
+static void
+cache_read_seventh(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+{
+	char	   *query;
+
+	query = psprintf("SELECT release, code, "
+					 "pg_catalog.string_agg(character, '' ORDER BY character), "
+					 "pg_catalog.array_agg(meaning ORDER BY character) "
+					 "FROM %s.icd10_seventh GROUP BY release, code "
+					 "ORDER BY release, code USING OPERATOR(%s.<)",
+					 schema_name(fn_oid), schema_name(fn_oid));
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the 7th character table");
+
+	for (int r = 0; r < c->nreleases; r++)
+		c->releases[r].seventh = MemoryContextAllocZero(context,
+														sizeof(Icd10Seventh) *
+														Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Seventh *sev;
+		Datum	   *elems;
+		int			n;
+
+		if (rel == NULL)
+			continue;
+		sev = &rel->seventh[rel->nseventh++];
+		sev->code = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
+		sev->chars = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 3));
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4,
+														   &isnull)),
+						  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+		sev->meanings = MemoryContextAlloc(context, sizeof(char *) * Max(n, 1));
+		for (int k = 0; k < n; k++)
+			sev->meanings[k] = MemoryContextStrdup(context,
+												   TextDatumGetCString(elems[k]));
+	}
+}
+
+/*
+ * cache_read_edits
+ *		Read the per-code edit attributes, merging the edits of one code.
+ */
+static void
+cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+{
+	char	   *query;
+
+	query = psprintf("SELECT release, code, edit, age_min, age_max "
+					 "FROM %s.icd10_code_edit "
+					 "ORDER BY release, code USING OPERATOR(%s.<)",
+					 schema_name(fn_oid), schema_name(fn_oid));
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the edit table");
+
+	for (int r = 0; r < c->nreleases; r++)
+		c->releases[r].edits = MemoryContextAllocZero(context,
+													  sizeof(Icd10Edit) *
+													  Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10		code = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
+		char	   *edit = SPI_getvalue(tup, desc, 3);
+		Icd10Edit  *e;
+
+		if (rel == NULL)
+			continue;
+
+		/* One entry per code. */
+		if (rel->nedits == 0 || rel->edits[rel->nedits - 1].code != code)
+		{
+			e = &rel->edits[rel->nedits++];
+			e->code = code;
+		}
+		else
+			e = &rel->edits[rel->nedits - 1];
+
+		if (strcmp(edit, "manifestation") == 0)
+			e->flags |= ICD10_EDIT_MANIFESTATION;
+		else if (strcmp(edit, "manifestation_not_pdx") == 0)
+			e->flags |= ICD10_EDIT_MANIFESTATION_PDX;
+		else if (strcmp(edit, "unacceptable_pdx") == 0)
+			e->flags |= ICD10_EDIT_UNACCEPTABLE_PDX;
+		else if (strcmp(edit, "sex_male") == 0)
+			e->flags |= ICD10_EDIT_SEX_MALE;
+		else if (strcmp(edit, "sex_female") == 0)
+			e->flags |= ICD10_EDIT_SEX_FEMALE;
+		else if (strncmp(edit, "age_", 4) == 0)
+		{
+			Datum		min = SPI_getbinval(tup, desc, 4, &isnull);
+			bool		min_null = isnull;
+			Datum		max = SPI_getbinval(tup, desc, 5, &isnull);
+
+			e->flags |= ICD10_EDIT_AGE;
+			e->age_group = MemoryContextStrdup(context, edit + 4);
+			e->age_min = min_null ? 0 : DatumGetInt32(min);
+			e->age_max = isnull ? 124 : DatumGetInt32(max);
+		}
+	}
+}
+
+/*
+ * cache_read_integral
+ *		Read the rules of symptoms integral to a condition.
+ */
+static void
+cache_read_integral(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+{
+	char	   *query;
+
+	query = psprintf("SELECT condition, symptom, reason "
+					 "FROM %s.icd10_integral_symptom", schema_name(fn_oid));
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the integral symptom table");
+	c->integral = MemoryContextAllocZero(context, sizeof(Icd10Integral) *
+										 Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Icd10Integral *rule = &c->integral[c->nintegral++];
+
+		rule->condition = DatumGetIcd10(SPI_getbinval(tup, desc, 1, &isnull));
+		rule->symptom = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
+		rule->reason = MemoryContextStrdup(context,
+										   SPI_getvalue(tup, desc, 3));
+	}
+}
+
+/* The edit attributes of a code: its own, or its nearest ancestor's. */
+const Icd10Edit *
+icd10_release_edit(const Icd10Release *rel, Icd10 code)
+{
+	for (int len = icd10_length(code); len >= ICD10_MIN_LEN; len--)
+	{
+		Icd10		key = icd10_prefix(code, len);
+		int			lo = 0;
+		int			hi = rel->nedits;
+
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (rel->edits[mid].code < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < rel->nedits && rel->edits[lo].code == key)
+			return &rel->edits[lo];
+	}
+	return NULL;
+}
+
+/* The 7th characters defined on a code or its nearest ancestor. */
+const Icd10Seventh *
+icd10_release_seventh(const Icd10Release *rel, Icd10 code)
+{
+	for (int len = icd10_length(code); len >= ICD10_MIN_LEN; len--)
+	{
+		Icd10		key = icd10_prefix(code, len);
+		int			lo = 0;
+		int			hi = rel->nseventh;
+
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (rel->seventh[mid].code < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < rel->nseventh && rel->seventh[lo].code == key)
+			return &rel->seventh[lo];
+	}
+	return NULL;
 }
 
 /*
@@ -220,9 +614,15 @@ icd10_cache_build(Oid fn_oid, MemoryContext context)
 		}
 	}
 
+	/* Step 3: notes, 7th characters and edits, and the integral rules. */
+	cache_read_notes(result, fn_oid, context);
+	cache_read_seventh(result, fn_oid, context);
+	cache_read_edits(result, fn_oid, context);
+	cache_read_integral(result, fn_oid, context);
+
 	SPI_finish();
 
-	/* Step 3: releases in effective-date order, oldest first. */
+	/* Step 4: releases in effective-date order, oldest first. */
 	if (result->nreleases > 1)
 		qsort(result->releases, result->nreleases, sizeof(Icd10Release),
 			  icd10_release_order);
@@ -253,8 +653,8 @@ icd10_cache_get(Oid fn_oid)
 	{
 		Oid			nsp = get_func_namespace(fn_oid);
 
-		code_relid = get_relname_relid("icd10_code", nsp);
-		release_relid = get_relname_relid("icd10_release", nsp);
+		for (int i = 0; i < (int) lengthof(cached_tables); i++)
+			cached_relids[i] = get_relname_relid(cached_tables[i], nsp);
 		CacheRegisterRelcacheCallback(icd10_relcache_callback, (Datum) 0);
 		callback_registered = true;
 	}

@@ -27,21 +27,7 @@
 /* A family with at most this many billable codes is listed in messages. */
 #define ICD10_LIST_MAX	10
 
-/* The statuses of icd10_check, as they appear in its result. */
-typedef enum Icd10Status
-{
-	ICD10_BILLABLE,
-	ICD10_SYNTAX,
-	ICD10_UNKNOWN,
-	ICD10_HEADER,
-	ICD10_EXTENDS_BILLABLE,
-	ICD10_NEEDS_7TH,
-	ICD10_BAD_7TH,
-	ICD10_NEEDS_PLACEHOLDER,
-	ICD10_OTHER_RELEASE,
-	ICD10_NO_RELEASE
-} Icd10Status;
-
+/* The names of the statuses, as they appear in icd10_check's result. */
 static const char *const icd10_status_names[] = {
 	"billable",
 	"syntax",
@@ -54,6 +40,13 @@ static const char *const icd10_status_names[] = {
 	"other_release",
 	"no_release"
 };
+
+/* The name of a status. */
+const char *
+icd10_status_name(Icd10Status status)
+{
+	return icd10_status_names[status];
+}
 
 /* Canonical text of a code, in a static buffer: for messages only. */
 static const char *
@@ -205,7 +198,8 @@ append_other_releases(StringInfo buf, const Icd10Cache *cache,
 		int			n = 0;
 
 		/* Kind 0 gathers releases where it is billable, 1 headers. */
-		for (int i = 0; i < cache->nreleases && n < lengthof(names); i++)
+		for (int i = 0; i < cache->nreleases && n < (int) lengthof(names);
+			 i++)
 		{
 			const Icd10Release *other = &cache->releases[i];
 			int			idx = icd10_release_find(other, code);
@@ -267,11 +261,32 @@ find_placeholder_form(const Icd10Release *rel, Icd10 code)
 }
 
 /*
+ * append_seventh
+ *		When the release's Tabular List defines 7th characters for the code
+ *		or an ancestor, list them with their meanings.
+ */
+static void
+append_seventh(StringInfo buf, const Icd10Release *rel,
+			   const Icd10Seventh *sev)
+{
+	if (sev == NULL)
+		return;
+	appendStringInfo(buf, " The Tabular List (%s) defines these 7th "
+					 "characters for %s: ", rel->tabular_version,
+					 code_text(sev->code));
+	for (int i = 0; sev->chars[i] != '\0'; i++)
+		appendStringInfo(buf, "%s%c (%s)", i > 0 ? ", " : "", sev->chars[i],
+						 sev->meanings[i]);
+	appendStringInfoChar(buf, '.');
+}
+
+/*
  * icd10_diagnose
  *		The heart of icd10_check: classify a well-formed code against a
- *		release and explain the verdict in buf.
+ *		release and explain the verdict in buf.  The sequencing checks use
+ *		it too.
  */
-static Icd10Status
+Icd10Status
 icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 			   StringInfo buf)
 {
@@ -296,6 +311,7 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 						 rel->name);
 		append_family(buf, rel, code);
 		appendStringInfoChar(buf, '.');
+		append_seventh(buf, rel, icd10_release_seventh(rel, code));
 		return ICD10_NEEDS_7TH;
 	}
 	if (idx >= 0)
@@ -340,7 +356,22 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 		pfree(others.data);
 	}
 
-	/* A 7th character its category does not define. */
+	/* A 7th character the Tabular List does not define for the code. */
+	if (icd10_length(code) == ICD10_MAX_LEN)
+	{
+		const Icd10Seventh *sev = icd10_release_seventh(rel, code);
+		char		seventh = icd10_char_at(code, ICD10_MAX_LEN - 1);
+
+		if (sev != NULL && strchr(sev->chars, seventh) == NULL)
+		{
+			appendStringInfo(buf, "7th character %c is not defined for %s "
+							 "in %s.", seventh, text, rel->name);
+			append_seventh(buf, rel, sev);
+			return ICD10_BAD_7TH;
+		}
+	}
+
+	/* A 7th character the codes of the release do not use. */
 	if (icd10_length(code) == ICD10_MAX_LEN)
 	{
 		Icd10		stem = icd10_prefix(code, ICD10_MAX_LEN - 1);
@@ -388,6 +419,10 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 		appendStringInfo(buf, ", and neither is its category %s",
 						 code_text(icd10_prefix(code, ICD10_MIN_LEN)));
 	appendStringInfoChar(buf, '.');
+	if (!rel->complete)
+		appendStringInfo(buf, " %s is loaded incompletely (the embedded "
+						 "default); load the official file to be sure.",
+						 rel->name);
 	return ICD10_UNKNOWN;
 }
 
@@ -480,7 +515,7 @@ icd10_check_result(FunctionCallInfo fcinfo, const Icd10Cache *cache,
 
 	values[0] = Icd10GetDatum(code);
 	nulls[0] = !has_code;
-	values[1] = CStringGetTextDatum(icd10_status_names[status]);
+	values[1] = CStringGetTextDatum(icd10_status_name(status));
 	values[2] = CStringGetTextDatum(buf.data);
 	if (rel != NULL)
 		values[3] = CStringGetTextDatum(rel->name);

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/stratnum.h"
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
@@ -20,9 +21,11 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/supportnodes.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/sortsupport.h"
+#include "utils/syscache.h"
 
 #include "icdspasm.h"
 
@@ -530,21 +533,74 @@ icd10_contains(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(icd10_is_under(PG_GETARG_ICD10(1), PG_GETARG_ICD10(0)));
 }
 
-/* Build "indexkey op value" with op taken from a btree opfamily. */
+/* Build "indexkey op bound" with op taken from a btree opfamily. */
 static Expr *
 icd10_range_clause(Oid opfamily, Oid typid, int strategy, Node *indexkey,
-				   Icd10 value)
+				   Expr *bound)
 {
 	Oid			opno = get_opfamily_member(opfamily, typid, typid, strategy);
 
 	if (!OidIsValid(opno))
 		return NULL;
-	return make_opclause(opno, BOOLOID, false, (Expr *) indexkey,
-						 (Expr *) makeConst(typid, -1, InvalidOid,
-											sizeof(Icd10),
-											Icd10GetDatum(value),
-											false, true),
+	return make_opclause(opno, BOOLOID, false, (Expr *) indexkey, bound,
 						 InvalidOid, InvalidOid);
+}
+
+/* Identity, for bounds that are the other side itself. */
+static Icd10
+icd10_same(Icd10 code)
+{
+	return code;
+}
+
+/* The category of a code, as a C function for icd10_bound. */
+static Icd10
+icd10_category_of(Icd10 code)
+{
+	return icd10_prefix(code, ICD10_MIN_LEN);
+}
+
+/* The schema of a type. */
+static Oid
+type_namespace(Oid typid)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Oid			nsp;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	nsp = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	ReleaseSysCache(tup);
+	return nsp;
+}
+
+/*
+ * A bound of the range: the constant's value mapped by fn when the other
+ * side is a constant, or else a call of the SQL function named sqlname
+ * (in the type's schema) on the other side, computed at run time.
+ */
+static Expr *
+icd10_bound(Node *other, Oid typid, Icd10 (*fn) (Icd10), const char *sqlname)
+{
+	Oid			nsp;
+	Oid			funcid;
+
+	if (fn == icd10_same)
+		return (Expr *) other;
+	if (IsA(other, Const))
+		return (Expr *) makeConst(typid, -1, InvalidOid, sizeof(Icd10),
+								  Icd10GetDatum(fn(DatumGetIcd10(((Const *) other)->constvalue))),
+								  false, true);
+
+	nsp = type_namespace(typid);
+	funcid = LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
+									   makeString(pstrdup(sqlname))),
+							1, &typid, true);
+	if (!OidIsValid(funcid))
+		return NULL;
+	return (Expr *) makeFuncExpr(funcid, typid, list_make1(other),
+								 InvalidOid, InvalidOid,
+								 COERCE_EXPLICIT_CALL);
 }
 
 /*
@@ -556,9 +612,10 @@ icd10_range_clause(Oid opfamily, Oid typid, int strategy, Node *indexkey,
  * descendant_arg is the argument position (0 or 1) of the operator's
  * descendant side.  When the indexed column is the ancestor side
  * ("constant <@ column") the range from the constant's category to the
- * constant is searched and the operator is rechecked (lossy).  Only
- * constants are handled, as for LIKE prefixes; anything else gets no index
- * condition.
+ * constant is searched and the operator is rechecked (lossy).  With a
+ * constant the bounds are computed now; otherwise they are calls of
+ * icd10_family_upper() and icd10_category() on the other side, so that a
+ * join can look up each family with an index range scan.
  */
 static List *
 icd10_hierarchy_index_condition(Node *rawreq, int descendant_arg)
@@ -568,7 +625,6 @@ icd10_hierarchy_index_condition(Node *rawreq, int descendant_arg)
 	Node	   *indexkey;
 	Node	   *other;
 	Oid			typid;
-	Icd10		value;
 	Expr	   *lower;
 	Expr	   *upper;
 
@@ -586,36 +642,40 @@ icd10_hierarchy_index_condition(Node *rawreq, int descendant_arg)
 	if (list_length(clause->args) != 2 || req->indexarg > 1)
 		return NIL;
 
-	/* Which side is the index key, and is the other a usable constant? */
+	/*
+	 * Which side is the index key?  The other side must not change during
+	 * the scan: a constant, a parameter, or an outer relation's column in
+	 * a nested loop.
+	 */
 	indexkey = (Node *) list_nth(clause->args, req->indexarg);
 	other = (Node *) list_nth(clause->args, 1 - req->indexarg);
 	typid = exprType(indexkey);
-	if (!IsA(other, Const) || ((Const *) other)->constisnull ||
-		exprType(other) != typid)
+	if (exprType(other) != typid ||
+		(IsA(other, Const) && ((Const *) other)->constisnull) ||
+		!is_pseudo_constant_for_index(req->root, other, req->index))
 		return NIL;
-	value = DatumGetIcd10(((Const *) other)->constvalue);
 
 	/* Build the range and say whether it is exact. */
 	if (req->indexarg == descendant_arg)
 	{
-		lower = icd10_range_clause(req->opfamily, typid,
-								   BTGreaterEqualStrategyNumber, indexkey,
-								   value);
-		upper = icd10_range_clause(req->opfamily, typid,
-								   BTLessEqualStrategyNumber, indexkey,
-								   icd10_prefix_upper(value));
+		lower = icd10_bound(other, typid, icd10_same, NULL);
+		upper = icd10_bound(other, typid, icd10_prefix_upper,
+							"icd10_family_upper");
 		req->lossy = false;
 	}
 	else
 	{
-		lower = icd10_range_clause(req->opfamily, typid,
-								   BTGreaterEqualStrategyNumber, indexkey,
-								   icd10_prefix(value, ICD10_MIN_LEN));
-		upper = icd10_range_clause(req->opfamily, typid,
-								   BTLessEqualStrategyNumber, indexkey,
-								   value);
+		lower = icd10_bound(other, typid, icd10_category_of,
+							"icd10_category");
+		upper = icd10_bound(other, typid, icd10_same, NULL);
 		req->lossy = true;
 	}
+	if (lower == NULL || upper == NULL)
+		return NIL;
+	lower = icd10_range_clause(req->opfamily, typid,
+							   BTGreaterEqualStrategyNumber, indexkey, lower);
+	upper = icd10_range_clause(req->opfamily, typid,
+							   BTLessEqualStrategyNumber, indexkey, upper);
 	if (lower == NULL || upper == NULL)
 		return NIL;
 
@@ -644,4 +704,20 @@ icd10_contains_support(PG_FUNCTION_ARGS)
 	result = icd10_hierarchy_index_condition((Node *) PG_GETARG_POINTER(0),
 											 1);
 	PG_RETURN_POINTER(result);
+}
+
+/* icd10_family_upper(code): the largest code under a code (M62.83ZZ). */
+PG_FUNCTION_INFO_V1(icd10_family_upper);
+Datum
+icd10_family_upper(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ICD10(icd10_prefix_upper(PG_GETARG_ICD10(0)));
+}
+
+/* icd10_category(code): the three-character category of a code. */
+PG_FUNCTION_INFO_V1(icd10_category);
+Datum
+icd10_category(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ICD10(icd10_prefix(PG_GETARG_ICD10(0), ICD10_MIN_LEN));
 }

@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/date.h"
 
 /* The type is 8 bytes and passed by value, which needs a 64-bit Datum. */
@@ -80,6 +81,58 @@ extern int	icd10_to_text(Icd10 code, char *buf);
 
 #define ICD10_FLAG_BILLABLE	0x01
 
+/* The note kinds the sequencing checks read, as cached. */
+typedef enum Icd10NoteKind
+{
+	ICD10_NOTE_EXCLUDES1,
+	ICD10_NOTE_CODE_FIRST,
+	ICD10_NOTE_USE_ADDITIONAL
+} Icd10NoteKind;
+
+/* An instructional note with its parsed code references. */
+typedef struct Icd10Note
+{
+	Icd10NoteKind kind;
+	const char *node;			/* where it sits: "M62", "M60-M63", ... */
+	const char *text;
+	int			nrefs;
+	Icd10	   *first;			/* reference i covers first[i]..last[i] */
+	Icd10	   *last;
+} Icd10Note;
+
+/* Notes apply to everything under their node: key is that node's code,
+ * or each category of a section or chapter that carries the note. */
+typedef struct Icd10NoteLink
+{
+	Icd10		key;
+	int			note;
+} Icd10NoteLink;
+
+/* Per-code edit attributes (icd10_code_edit). */
+#define ICD10_EDIT_MANIFESTATION	0x01	/* derived from the tabular */
+#define ICD10_EDIT_MANIFESTATION_PDX 0x02	/* loaded: not principal */
+#define ICD10_EDIT_UNACCEPTABLE_PDX 0x04
+#define ICD10_EDIT_AGE			0x08
+#define ICD10_EDIT_SEX_MALE		0x10
+#define ICD10_EDIT_SEX_FEMALE	0x20
+
+typedef struct Icd10Edit
+{
+	Icd10		code;
+	uint8		flags;
+	int16		age_min;
+	int16		age_max;
+	const char *age_group;
+} Icd10Edit;
+
+/* The 7th characters a node defines, and their meanings. */
+typedef struct Icd10Seventh
+{
+	Icd10		code;
+	char	   *chars;			/* e.g. "ADS" */
+	char	  **meanings;
+} Icd10Seventh;
+
 typedef struct Icd10Release
 {
 	char		name[NAMEDATALEN];
@@ -89,12 +142,36 @@ typedef struct Icd10Release
 	int			ncodes;
 	Icd10	   *codes;			/* sorted ascending */
 	uint8	   *flags;			/* ICD10_FLAG_* per code */
+
+	/* From the Tabular List XML, when one is loaded for the release. */
+	bool		has_tabular;
+	char		tabular_version[32];
+	int			nnotes;
+	Icd10Note  *notes;
+	int			nlinks;
+	Icd10NoteLink *links;		/* sorted by key */
+	int			nseventh;
+	Icd10Seventh *seventh;		/* sorted by code */
+
+	/* Edit attributes, derived or loaded. */
+	int			nedits;
+	Icd10Edit  *edits;			/* sorted by code */
 } Icd10Release;
+
+/* A row of icd10_integral_symptom: families as code ranges. */
+typedef struct Icd10Integral
+{
+	Icd10		condition;
+	Icd10		symptom;
+	const char *reason;
+} Icd10Integral;
 
 typedef struct Icd10Cache
 {
 	int			nreleases;
 	Icd10Release *releases;		/* sorted by effective_from, oldest first */
+	int			nintegral;
+	Icd10Integral *integral;
 } Icd10Cache;
 
 extern char *icd10_release_guc;
@@ -108,6 +185,56 @@ extern int	icd10_release_find(const Icd10Release *rel, Icd10 code);
 extern int	icd10_release_lower(const Icd10Release *rel, Icd10 code);
 extern char *icd10_qualified_table(Oid fn_oid, const char *table);
 extern Oid	icd10_type_oid(Oid fn_oid);
+
+extern Oid	icd10_table_owner(Oid fn_oid);
+extern const Icd10Edit *icd10_release_edit(const Icd10Release *rel,
+										   Icd10 code);
+extern const Icd10Seventh *icd10_release_seventh(const Icd10Release *rel,
+												 Icd10 code);
+
+/* src/check.c: what is wrong with a code */
+
+typedef enum Icd10Status
+{
+	ICD10_BILLABLE,
+	ICD10_SYNTAX,
+	ICD10_UNKNOWN,
+	ICD10_HEADER,
+	ICD10_EXTENDS_BILLABLE,
+	ICD10_NEEDS_7TH,
+	ICD10_BAD_7TH,
+	ICD10_NEEDS_PLACEHOLDER,
+	ICD10_OTHER_RELEASE,
+	ICD10_NO_RELEASE
+} Icd10Status;
+
+extern Icd10Status icd10_diagnose(const Icd10Cache *cache,
+								  const Icd10Release *rel, Icd10 code,
+								  StringInfo buf);
+extern const char *icd10_status_name(Icd10Status status);
+
+/* src/tabular.c: notes, code references and loaders */
+
+typedef enum Icd10RefKind
+{
+	ICD10_REF_CODE,				/* "(G72.1)": a code and what lies under it */
+	ICD10_REF_FAMILY,			/* "(M79.1-)" */
+	ICD10_REF_RANGE				/* "(E08-E13)" */
+} Icd10RefKind;
+
+/* A code reference: the codes from first to last, inclusive. */
+typedef struct Icd10Ref
+{
+	Icd10RefKind kind;
+	Icd10		first;
+	Icd10		last;
+	char	   *text;			/* the reference as written */
+} Icd10Ref;
+
+extern int	icd10_parse_refs(const char *text, Icd10Ref *refs, int max);
+extern const char *icd10_ref_kind_name(Icd10RefKind kind);
+extern void icd10_check_loader_privilege(void);
+extern void icd10_as_table_owner(Oid fn_oid, void (*f) (void *), void *arg);
 
 /* Materialized set-returning functions on every supported server. */
 extern void icd10_init_srf(FunctionCallInfo fcinfo);

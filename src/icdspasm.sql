@@ -191,6 +191,16 @@ COMMENT ON FUNCTION @extschema@.icd10_contains(@extschema@.icd10,
 											   @extschema@.icd10)
 	IS 'implementation of @> operator';
 
+CREATE FUNCTION @extschema@.icd10_category(code @extschema@.icd10)
+	RETURNS @extschema@.icd10 AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.icd10_family_upper(code @extschema@.icd10)
+	RETURNS @extschema@.icd10 AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+COMMENT ON FUNCTION @extschema@.icd10_family_upper(@extschema@.icd10)
+	IS 'the largest code under a code: the upper bound of its family';
+
 CREATE OPERATOR @extschema@.<@ (
 	LEFTARG = @extschema@.icd10, RIGHTARG = @extschema@.icd10,
 	FUNCTION = @extschema@.icd10_contained,
@@ -446,9 +456,6 @@ COMMENT ON FUNCTION @extschema@.icd10_ancestors(@extschema@.icd10)
 COMMENT ON FUNCTION @extschema@.icd10_ancestors(@extschema@.icd10, text)
 	IS 'codes above a code in the release, category first';
 
-CREATE FUNCTION @extschema@.icd10_category(code @extschema@.icd10)
-	RETURNS @extschema@.icd10 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	AS $$ SELECT pg_catalog.left($1::text, 3)::@extschema@.icd10 $$;
 
 CREATE FUNCTION @extschema@.icd10_chapter(code @extschema@.icd10)
 	RETURNS integer LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -499,6 +506,255 @@ COMMENT ON FUNCTION @extschema@.icd10_expand(text)
 	IS 'billable codes of a family such as M62.83- in the current release';
 COMMENT ON FUNCTION @extschema@.icd10_expand(text, text)
 	IS 'billable codes of a family such as M62.83- in the release';
+
+--
+-- Instructional notes from the Tabular List XML, one set per release.
+-- A note sits on a code, a section or a chapter and applies to everything
+-- under it; its code references are parsed into ranges SQL can join on.
+--
+
+CREATE TABLE @extschema@.icd10_tabular (
+	release text PRIMARY KEY
+		REFERENCES @extschema@.icd10_release (name) ON DELETE CASCADE,
+	version text NOT NULL,
+	source text NOT NULL,
+	loaded_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE @extschema@.icd10_note (
+	release text NOT NULL
+		REFERENCES @extschema@.icd10_tabular (release) ON DELETE CASCADE,
+	note_id integer NOT NULL,
+	node text NOT NULL,
+	node_kind text NOT NULL CHECK (node_kind IN ('code', 'section', 'chapter')),
+	code @extschema@.icd10,
+	kind text NOT NULL,
+	note text NOT NULL,
+	PRIMARY KEY (release, note_id),
+	CHECK ((node_kind = 'code') = (code IS NOT NULL))
+);
+CREATE INDEX icd10_note_code ON @extschema@.icd10_note (release, code);
+
+CREATE TABLE @extschema@.icd10_note_ref (
+	release text NOT NULL,
+	note_id integer NOT NULL,
+	ref_no integer NOT NULL,
+	ref_text text NOT NULL,
+	ref_kind text NOT NULL CHECK (ref_kind IN ('code', 'family', 'range')),
+	first_code @extschema@.icd10 NOT NULL,
+	last_code @extschema@.icd10 NOT NULL,
+	PRIMARY KEY (release, note_id, ref_no),
+	FOREIGN KEY (release, note_id)
+		REFERENCES @extschema@.icd10_note ON DELETE CASCADE
+);
+
+CREATE TABLE @extschema@.icd10_seventh (
+	release text NOT NULL
+		REFERENCES @extschema@.icd10_tabular (release) ON DELETE CASCADE,
+	code @extschema@.icd10 NOT NULL,
+	character text NOT NULL,
+	meaning text NOT NULL,
+	PRIMARY KEY (release, code, character)
+);
+
+CREATE TABLE @extschema@.icd10_scope (
+	release text NOT NULL
+		REFERENCES @extschema@.icd10_tabular (release) ON DELETE CASCADE,
+	category @extschema@.icd10 NOT NULL,
+	section text NOT NULL,
+	chapter integer NOT NULL,
+	PRIMARY KEY (release, category)
+);
+
+CREATE TABLE @extschema@.icd10_code_edit (
+	release text NOT NULL
+		REFERENCES @extschema@.icd10_release (name) ON DELETE CASCADE,
+	code @extschema@.icd10 NOT NULL,
+	edit text NOT NULL CHECK (edit IN ('manifestation',
+		'manifestation_not_pdx', 'unacceptable_pdx',
+		'unacceptable_pdx_unless_secondary', 'age_newborn', 'age_pediatric',
+		'age_maternity', 'age_adult', 'sex_male', 'sex_female')),
+	age_min integer,
+	age_max integer,
+	source text NOT NULL,
+	PRIMARY KEY (release, code, edit, source)
+);
+
+CREATE TABLE @extschema@.icd10_integral_symptom (
+	condition @extschema@.icd10 NOT NULL,
+	symptom @extschema@.icd10 NOT NULL,
+	reason text NOT NULL,
+	seeded boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (condition, symptom)
+);
+
+COMMENT ON TABLE @extschema@.icd10_tabular IS
+	'releases whose Tabular List XML is loaded, with its version';
+COMMENT ON TABLE @extschema@.icd10_note IS
+	'instructional notes of the Tabular List, on a code, section or chapter';
+COMMENT ON TABLE @extschema@.icd10_note_ref IS
+	'code references parsed from note text: codes first_code..last_code';
+COMMENT ON TABLE @extschema@.icd10_seventh IS
+	'7th characters a tabular node defines, inherited by codes under it';
+COMMENT ON TABLE @extschema@.icd10_scope IS
+	'the section and chapter of each category, as the tabular has them';
+COMMENT ON TABLE @extschema@.icd10_code_edit IS
+	'per-code edit attributes: derived from the tabular or loaded from a file';
+COMMENT ON TABLE @extschema@.icd10_integral_symptom IS
+	'symptoms integral to a condition (families); users may add rows';
+
+-- Seeds: symptoms the notes or the guidelines make integral.  Hypocalcemia
+-- (E83.51) with cramp and spasm (R25.2) is deliberately not here: both are
+-- coded.
+INSERT INTO @extschema@.icd10_integral_symptom
+	(condition, symptom, reason, seeded) VALUES
+	('M43.6', 'M62.838', 'torticollis is a spasm of the neck muscles, so the '
+	 'spasm is part of the condition (Official Guidelines I.B.5)', true),
+	('G43', 'R51.9', 'headache is routinely part of migraine '
+	 '(Official Guidelines I.B.5)', true);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_tabular',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_note',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_note_ref',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_seventh',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_scope',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_code_edit',
+										   'WHERE release <> ''FY2027''');
+SELECT pg_catalog.pg_extension_config_dump(
+	'@extschema@.icd10_integral_symptom', 'WHERE NOT seeded');
+
+GRANT SELECT ON @extschema@.icd10_tabular, @extschema@.icd10_note,
+	@extschema@.icd10_note_ref, @extschema@.icd10_seventh,
+	@extschema@.icd10_scope, @extschema@.icd10_code_edit,
+	@extschema@.icd10_integral_symptom TO PUBLIC;
+CREATE TRIGGER icd10_tabular_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_tabular
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_note_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_note
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_note_ref_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_note_ref
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_seventh_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_seventh
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_scope_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_scope
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_code_edit_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_code_edit
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+CREATE TRIGGER icd10_integral_symptom_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.icd10_integral_symptom
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.icd10_cache_invalidate();
+
+CREATE FUNCTION @extschema@.icd10_load_tabular(release text,
+											   tabular_file text,
+											   source text DEFAULT NULL,
+											   OUT release text,
+											   OUT version text,
+											   OUT notes bigint,
+											   OUT refs bigint,
+											   OUT seventh bigint,
+											   OUT categories bigint,
+											   OUT manifestations bigint)
+	RETURNS record AS 'MODULE_PATHNAME'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.icd10_load_edits(release text, edit_file text,
+											 source text DEFAULT NULL)
+	RETURNS bigint AS 'MODULE_PATHNAME'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.icd10_note_refs(note text,
+											OUT reference text,
+											OUT kind text,
+											OUT first_code @extschema@.icd10,
+											OUT last_code @extschema@.icd10)
+	RETURNS SETOF record AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
+
+COMMENT ON FUNCTION @extschema@.icd10_load_tabular(text, text, text)
+	IS 'load the instructional notes of a Tabular List XML file for a release';
+COMMENT ON FUNCTION @extschema@.icd10_load_edits(text, text, text)
+	IS 'load per-code edit attributes for a release from a tab-separated file';
+COMMENT ON FUNCTION @extschema@.icd10_note_refs(text)
+	IS 'code references in the text of a note';
+
+CREATE FUNCTION @extschema@.icd10_notes(code @extschema@.icd10,
+										release text DEFAULT NULL)
+	RETURNS TABLE (node text, kind text, note text)
+	LANGUAGE sql STABLE PARALLEL SAFE ROWS 10
+	AS $$
+	SELECT n.node, n.kind, n.note
+	FROM @extschema@.icd10_note n
+	LEFT JOIN @extschema@.icd10_scope s
+	  ON s.release = n.release
+	 AND s.category OPERATOR(@extschema@.=) @extschema@.icd10_category($1)
+	WHERE n.release = @extschema@.icd10_release_name($2)
+	  AND ((n.node_kind = 'code' AND $1 OPERATOR(@extschema@.<@) n.code)
+		   OR (n.node_kind = 'section' AND n.node = s.section)
+		   OR (n.node_kind = 'chapter' AND n.node = 'chapter ' || s.chapter))
+	ORDER BY n.note_id
+$$;
+
+COMMENT ON FUNCTION @extschema@.icd10_notes(@extschema@.icd10, text)
+	IS 'the notes that apply to a code: its own and inherited ones';
+
+--
+-- Sequencing and edit checks for an encounter's ordered diagnosis list
+--
+
+CREATE FUNCTION @extschema@.icd10_sequence_findings(codes @extschema@.icd10[],
+	release text DEFAULT NULL, setting text DEFAULT NULL,
+	age integer DEFAULT NULL, sex text DEFAULT NULL,
+	OUT "position" integer, OUT code @extschema@.icd10, OUT rule text,
+	OUT severity text, OUT related_position integer,
+	OUT related_code @extschema@.icd10, OUT message text)
+	RETURNS SETOF record AS 'MODULE_PATHNAME'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 3;
+CREATE FUNCTION @extschema@.icd10_sequence_findings(codes @extschema@.icd10[],
+	service_date date, setting text DEFAULT NULL,
+	age integer DEFAULT NULL, sex text DEFAULT NULL,
+	OUT "position" integer, OUT code @extschema@.icd10, OUT rule text,
+	OUT severity text, OUT related_position integer,
+	OUT related_code @extschema@.icd10, OUT message text)
+	RETURNS SETOF record AS 'MODULE_PATHNAME', 'icd10_sequence_findings_on'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 3;
+CREATE FUNCTION @extschema@.icd10_sequence_ok(codes @extschema@.icd10[],
+	release text DEFAULT NULL, setting text DEFAULT NULL,
+	age integer DEFAULT NULL, sex text DEFAULT NULL)
+	RETURNS boolean AS 'MODULE_PATHNAME'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.icd10_sequence_ok(codes @extschema@.icd10[],
+	service_date date, setting text DEFAULT NULL,
+	age integer DEFAULT NULL, sex text DEFAULT NULL)
+	RETURNS boolean AS 'MODULE_PATHNAME', 'icd10_sequence_ok_on'
+	LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.icd10_sequence_findings(@extschema@.icd10[],
+	text, text, integer, text)
+	IS 'sequencing and edit findings for an ordered diagnosis list';
+COMMENT ON FUNCTION @extschema@.icd10_sequence_findings(@extschema@.icd10[],
+	date, text, integer, text)
+	IS 'sequencing and edit findings, in the release in force on a date';
+COMMENT ON FUNCTION @extschema@.icd10_sequence_ok(@extschema@.icd10[],
+	text, text, integer, text)
+	IS 'true when an ordered diagnosis list has no error findings';
+COMMENT ON FUNCTION @extschema@.icd10_sequence_ok(@extschema@.icd10[],
+	date, text, integer, text)
+	IS 'true when a diagnosis list has no error findings on a date';
 
 --
 -- The embedded default: a small, incomplete FY2027 set for the

@@ -279,20 +279,6 @@ check_duplicates(const char *path, OrderRows *rows)
 	pfree(idx);
 }
 
-/* The owner of a relation. */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /* Build a one-dimensional array of Datums of a type. */
 static Datum
 make_array(Datum *values, int n, Oid elemtype)
@@ -381,6 +367,26 @@ store_release(Oid fn_oid, const char *name, OrderRows *rows,
 	SPI_finish();
 }
 
+/* Arguments of store_release, for icd10_as_table_owner. */
+typedef struct StoreReleaseArgs
+{
+	Oid			fn_oid;
+	const char *name;
+	OrderRows  *rows;
+	Datum		effective_from;
+	Datum		effective_to;
+	const char *source;
+} StoreReleaseArgs;
+
+static void
+store_release_cb(void *arg)
+{
+	StoreReleaseArgs *a = (StoreReleaseArgs *) arg;
+
+	store_release(a->fn_oid, a->name, a->rows, a->effective_from,
+				  a->effective_to, a->source);
+}
+
 /*
  * icd10_load_release
  *		icd10_load_release(release, order_file, effective_from,
@@ -403,20 +409,10 @@ icd10_load_release(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
-	Oid			code_relid;
+	StoreReleaseArgs args;
 
 	/* Who may read server files may load a release. */
-	if (!superuser() &&
-		!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to load an ICD-10-CM release"),
-				 errdetail("Only superusers and roles with privileges of the "
-						   "\"pg_read_server_files\" role may load a release "
-						   "from a file.")));
+	icd10_check_loader_privilege();
 
 	/* Check the arguments. */
 	for (int i = 0; i < 4; i++)
@@ -454,26 +450,14 @@ icd10_load_release(PG_FUNCTION_ARGS)
 	elog(DEBUG1, "icdspasm: read %d codes of release \"%s\" from \"%s\"",
 		 rows.n, name, path);
 
-	/*
-	 * Write as the owner of the tables, with a safe search_path, the way
-	 * core runs maintenance commands on behalf of a user.
-	 */
-	code_relid = get_relname_relid("icd10_code",
-								   get_func_namespace(fcinfo->flinfo->fn_oid));
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(relation_owner(code_relid),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-
-	store_release(fcinfo->flinfo->fn_oid, name, &rows, PG_GETARG_DATUM(2),
-				  PG_GETARG_DATUM(3), source);
-
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	/* Write as the owner of the tables. */
+	args.fn_oid = fcinfo->flinfo->fn_oid;
+	args.name = name;
+	args.rows = &rows;
+	args.effective_from = PG_GETARG_DATUM(2);
+	args.effective_to = PG_GETARG_DATUM(3);
+	args.source = source;
+	icd10_as_table_owner(fcinfo->flinfo->fn_oid, store_release_cb, &args);
 
 	/* Report what was loaded. */
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
