@@ -9,6 +9,7 @@ OBJS = \
 	src/cache.o \
 	src/check.o \
 	src/load.o \
+	src/rows.o \
 	src/sequence.o \
 	src/tabular.o
 

@@ -111,9 +111,10 @@ icd10_qualified_table(Oid fn_oid, const char *table)
 Oid
 icd10_type_oid(Oid fn_oid)
 {
+	Oid			nsp = get_func_namespace(fn_oid);
 	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 										CStringGetDatum("icd10"),
-										ObjectIdGetDatum(get_func_namespace(fn_oid)));
+										ObjectIdGetDatum(nsp));
 
 	if (!OidIsValid(typid))
 		elog(ERROR, "type icd10 not found");
@@ -158,11 +159,29 @@ release_by_name(Icd10Cache *c, const char *name)
 	return NULL;
 }
 
-/* The quoted name of our schema, for building queries. */
-static const char *
-schema_name(Oid fn_oid)
+/* The quoted name of our schema (the caller's), for building queries. */
+const char *
+icd10_schema_name(Oid fn_oid)
 {
 	return quote_identifier(get_namespace_name(get_func_namespace(fn_oid)));
+}
+
+/* The release named in column 1 of an SPI result row, or NULL. */
+static Icd10Release *
+row_release(Icd10Cache *c, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		name = SPI_getbinval(tup, desc, 1, &isnull);
+
+	return isnull ? NULL : release_by_name(c, TextDatumGetCString(name));
+}
+
+/* A date as text, for messages. */
+char *
+icd10_date_text(DateADT date)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out,
+											   DateADTGetDatum(date)));
 }
 
 /* Copy an icd10[] Datum into a new C array in context; returns its length. */
@@ -204,7 +223,7 @@ link_order(const void *a, const void *b)
 static void
 cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 {
-	const char *nsp = schema_name(fn_oid);
+	const char *nsp = icd10_schema_name(fn_oid);
 	char	   *query;
 	uint64		nrows;
 
@@ -214,12 +233,9 @@ cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 		elog(ERROR, "could not read the tabular table");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		bool		isnull;
-		Icd10Release *rel;
+		Icd10Release *rel = row_release(c, SPI_tuptable->vals[i],
+										SPI_tuptable->tupdesc);
 
-		rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
-																   SPI_tuptable->tupdesc,
-																   1, &isnull)));
 		if (rel == NULL)
 			continue;
 		rel->has_tabular = true;
@@ -258,7 +274,7 @@ cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Release *rel = row_release(c, tup, desc);
 		ArrayType  *keys;
 
 		if (rel == NULL)
@@ -285,7 +301,7 @@ cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Release *rel = row_release(c, tup, desc);
 		Icd10Note  *note;
 		char	   *kind;
 		Icd10	   *keys;
@@ -338,7 +354,7 @@ cache_read_seventh(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 					 "pg_catalog.array_agg(meaning ORDER BY character) "
 					 "FROM %s.icd10_seventh GROUP BY release, code "
 					 "ORDER BY release, code USING OPERATOR(%s.<)",
-					 schema_name(fn_oid), schema_name(fn_oid));
+					 icd10_schema_name(fn_oid), icd10_schema_name(fn_oid));
 	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the 7th character table");
 
@@ -351,7 +367,7 @@ cache_read_seventh(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Release *rel = row_release(c, tup, desc);
 		Icd10Seventh *sev;
 		Datum	   *elems;
 		int			n;
@@ -366,8 +382,11 @@ cache_read_seventh(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 						  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
 		sev->meanings = MemoryContextAlloc(context, sizeof(char *) * Max(n, 1));
 		for (int k = 0; k < n; k++)
-			sev->meanings[k] = MemoryContextStrdup(context,
-												   TextDatumGetCString(elems[k]));
+		{
+			char	   *meaning = TextDatumGetCString(elems[k]);
+
+			sev->meanings[k] = MemoryContextStrdup(context, meaning);
+		}
 	}
 }
 
@@ -383,7 +402,7 @@ cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 	query = psprintf("SELECT release, code, edit, age_min, age_max "
 					 "FROM %s.icd10_code_edit "
 					 "ORDER BY release, code USING OPERATOR(%s.<)",
-					 schema_name(fn_oid), schema_name(fn_oid));
+					 icd10_schema_name(fn_oid), icd10_schema_name(fn_oid));
 	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the edit table");
 
@@ -396,7 +415,7 @@ cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = release_by_name(c, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		Icd10Release *rel = row_release(c, tup, desc);
 		Icd10		code = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
 		char	   *edit = SPI_getvalue(tup, desc, 3);
 		Icd10Edit  *e;
@@ -447,7 +466,8 @@ cache_read_integral(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 	char	   *query;
 
 	query = psprintf("SELECT condition, symptom, reason "
-					 "FROM %s.icd10_integral_symptom", schema_name(fn_oid));
+					 "FROM %s.icd10_integral_symptom",
+					 icd10_schema_name(fn_oid));
 	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the integral symptom table");
 	c->integral = MemoryContextAllocZero(context, sizeof(Icd10Integral) *
@@ -466,54 +486,62 @@ cache_read_integral(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 	}
 }
 
-/* The edit attributes of a code: its own, or its nearest ancestor's. */
-const Icd10Edit *
-icd10_release_edit(const Icd10Release *rel, Icd10 code)
+/*
+ * icd10_lower_bound
+ *		The index of the first of n elements (each size bytes, sorted by an
+ *		Icd10 key at their start) whose key is >= key; n when there is none.
+ */
+int
+icd10_lower_bound(const void *base, int n, size_t size, Icd10 key)
+{
+	int			lo = 0;
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		Icd10		k = *(const Icd10 *) ((const char *) base + mid * size);
+
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The element of a sorted array (as for icd10_lower_bound) keyed by the
+ * code or by its nearest ancestor, or NULL.
+ */
+static const void *
+nearest_entry(const void *base, int n, size_t size, Icd10 code)
 {
 	for (int len = icd10_length(code); len >= ICD10_MIN_LEN; len--)
 	{
 		Icd10		key = icd10_prefix(code, len);
-		int			lo = 0;
-		int			hi = rel->nedits;
+		int			i = icd10_lower_bound(base, n, size, key);
+		const void *entry = (const char *) base + i * size;
 
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (rel->edits[mid].code < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < rel->nedits && rel->edits[lo].code == key)
-			return &rel->edits[lo];
+		if (i < n && *(const Icd10 *) entry == key)
+			return entry;
 	}
 	return NULL;
+}
+
+/* The edit attributes of a code: its own, or its nearest ancestor's. */
+const Icd10Edit *
+icd10_release_edit(const Icd10Release *rel, Icd10 code)
+{
+	return nearest_entry(rel->edits, rel->nedits, sizeof(Icd10Edit), code);
 }
 
 /* The 7th characters defined on a code or its nearest ancestor. */
 const Icd10Seventh *
 icd10_release_seventh(const Icd10Release *rel, Icd10 code)
 {
-	for (int len = icd10_length(code); len >= ICD10_MIN_LEN; len--)
-	{
-		Icd10		key = icd10_prefix(code, len);
-		int			lo = 0;
-		int			hi = rel->nseventh;
-
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (rel->seventh[mid].code < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < rel->nseventh && rel->seventh[lo].code == key)
-			return &rel->seventh[lo];
-	}
-	return NULL;
+	return nearest_entry(rel->seventh, rel->nseventh, sizeof(Icd10Seventh),
+						 code);
 }
 
 /*
@@ -750,19 +778,7 @@ icd10_release_on(Icd10Cache *c, DateADT date)
 int
 icd10_release_lower(const Icd10Release *rel, Icd10 code)
 {
-	int			lo = 0;
-	int			hi = rel->ncodes;
-
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (rel->codes[mid] < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return icd10_lower_bound(rel->codes, rel->ncodes, sizeof(Icd10), code);
 }
 
 /* Index of code in a release, or -1 when it is not there. */

@@ -509,8 +509,7 @@ icd10_check_result(FunctionCallInfo fcinfo, const Icd10Cache *cache,
 							   &parse);
 		status = ICD10_NO_RELEASE;
 		appendStringInfo(&buf, "No loaded release is in force on %s.",
-						 DatumGetCString(DirectFunctionCall1(date_out,
-															 DateADTGetDatum(date))));
+						 icd10_date_text(date));
 	}
 
 	values[0] = Icd10GetDatum(code);
@@ -820,7 +819,7 @@ icd10_expand(PG_FUNCTION_ARGS)
 	}
 
 	/* Read the titles of the family with one index range scan. */
-	nsp = quote_identifier(get_namespace_name(get_func_namespace(fn_oid)));
+	nsp = icd10_schema_name(fn_oid);
 	initStringInfo(&query);
 	appendStringInfo(&query,
 					 "SELECT code, long_title FROM %s.icd10_code "

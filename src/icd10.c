@@ -588,9 +588,12 @@ icd10_bound(Node *other, Oid typid, Icd10 (*fn) (Icd10), const char *sqlname)
 	if (fn == icd10_same)
 		return (Expr *) other;
 	if (IsA(other, Const))
+	{
+		Icd10		value = DatumGetIcd10(((Const *) other)->constvalue);
+
 		return (Expr *) makeConst(typid, -1, InvalidOid, sizeof(Icd10),
-								  Icd10GetDatum(fn(DatumGetIcd10(((Const *) other)->constvalue))),
-								  false, true);
+								  Icd10GetDatum(fn(value)), false, true);
+	}
 
 	nsp = type_namespace(typid);
 	funcid = LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),

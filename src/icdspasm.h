@@ -22,7 +22,10 @@
 #include "lib/stringinfo.h"
 #include "utils/date.h"
 
-/* The type is 8 bytes and passed by value, which needs a 64-bit Datum. */
+/*
+ * XXX: the type is 8 bytes and passed by value, which needs a 64-bit Datum;
+ * 32-bit builds are refused rather than given a slower by-reference type.
+ */
 #if SIZEOF_DATUM < 8
 #error "icdspasm needs a 64-bit Datum to pass the icd10 type by value"
 #endif
@@ -57,9 +60,9 @@ typedef enum Icd10Fault
 typedef struct Icd10Parse
 {
 	Icd10Fault	fault;
-	int			length;			/* code characters seen, dot not counted */
+	int			length;			/* code characters seen, not the dot */
 	int			position;		/* 1-based code position of a bad char */
-	int			offset;			/* byte offset of the fault in the input */
+	int			offset;			/* byte offset of the fault */
 	int			dots;			/* dots seen, the faulty one included */
 	char		upper[ICD10_MAX_LEN + 1];	/* first characters, upper case */
 } Icd10Parse;
@@ -100,8 +103,12 @@ typedef struct Icd10Note
 	Icd10	   *last;
 } Icd10Note;
 
-/* Notes apply to everything under their node: key is that node's code,
- * or each category of a section or chapter that carries the note. */
+/*
+ * Notes apply to everything under their node: key is that node's code, or
+ * each category of a section or chapter that carries the note.  Here and in
+ * Icd10Edit and Icd10Seventh the Icd10 key comes first, for
+ * icd10_lower_bound.
+ */
 typedef struct Icd10NoteLink
 {
 	Icd10		key;
@@ -183,8 +190,12 @@ extern Icd10Release *icd10_release_current(Icd10Cache *cache);
 extern Icd10Release *icd10_release_on(Icd10Cache *cache, DateADT date);
 extern int	icd10_release_find(const Icd10Release *rel, Icd10 code);
 extern int	icd10_release_lower(const Icd10Release *rel, Icd10 code);
+extern int	icd10_lower_bound(const void *base, int n, size_t size,
+							  Icd10 key);
 extern char *icd10_qualified_table(Oid fn_oid, const char *table);
 extern Oid	icd10_type_oid(Oid fn_oid);
+extern const char *icd10_schema_name(Oid fn_oid);
+extern char *icd10_date_text(DateADT date);
 
 extern Oid	icd10_table_owner(Oid fn_oid);
 extern const Icd10Edit *icd10_release_edit(const Icd10Release *rel,
@@ -217,7 +228,7 @@ extern const char *icd10_status_name(Icd10Status status);
 
 typedef enum Icd10RefKind
 {
-	ICD10_REF_CODE,				/* "(G72.1)": a code and what lies under it */
+	ICD10_REF_CODE,				/* "(G72.1)": it and what lies under it */
 	ICD10_REF_FAMILY,			/* "(M79.1-)" */
 	ICD10_REF_RANGE				/* "(E08-E13)" */
 } Icd10RefKind;
@@ -235,6 +246,29 @@ extern int	icd10_parse_refs(const char *text, Icd10Ref *refs, int max);
 extern const char *icd10_ref_kind_name(Icd10RefKind kind);
 extern void icd10_check_loader_privilege(void);
 extern void icd10_as_table_owner(Oid fn_oid, void (*f) (void *), void *arg);
+
+/* src/rows.c: rows gathered by the loaders, written with one INSERT */
+
+#define ICD10_ROWS_MAX_COLS 8
+
+typedef struct Icd10Rows
+{
+	int			ncols;
+	int			n;
+	int			size;
+	Oid			types[ICD10_ROWS_MAX_COLS];
+	Datum	   *values[ICD10_ROWS_MAX_COLS];
+	bool	   *nulls[ICD10_ROWS_MAX_COLS];
+} Icd10Rows;
+
+extern void icd10_rows_init(Icd10Rows *rows, int ncols, const Oid *types);
+extern int	icd10_rows_add(Icd10Rows *rows);
+extern void icd10_rows_insert(const char *nsp, const char *table,
+							  const char *columns, const char *release,
+							  Icd10Rows *rows, int ncols,
+							  const char *suffix);
+extern void icd10_run(const char *query, int nargs, Oid *types, Datum *args,
+					  int expected);
 
 /* Materialized set-returning functions on every supported server. */
 extern void icd10_init_srf(FunctionCallInfo fcinfo);

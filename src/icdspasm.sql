@@ -244,6 +244,8 @@ CREATE TABLE @extschema@.icd10_code (
 	PRIMARY KEY (release, code)
 );
 
+-- XXX: chapters and blocks are one static FY2027 table, not per release;
+-- a block added in a later release needs a new extension version.
 CREATE TABLE @extschema@.icd10_chapter (
 	chapter integer PRIMARY KEY,
 	first_category @extschema@.icd10 NOT NULL,

@@ -44,17 +44,16 @@
 /* The longest line we accept; official lines are about 310 bytes. */
 #define ORDER_MAX_LINE		4096
 
-/* The rows read from an order file, as parallel arrays. */
+/*
+ * The rows read from an order file.  Columns: code, billable, short title,
+ * long title, order number, and the file line (for messages, not stored).
+ */
+#define ORDER_COL_CODE		0
+#define ORDER_COL_LINE		5
+
 typedef struct OrderRows
 {
-	int			n;
-	int			size;
-	Datum	   *codes;
-	Datum	   *billable;
-	Datum	   *short_titles;
-	Datum	   *long_titles;
-	Datum	   *order_numbers;
-	int		   *lines;			/* file line of each row, for messages */
+	Icd10Rows	cols;
 	int64		nbillable;
 } OrderRows;
 
@@ -91,6 +90,7 @@ parse_order_line(OrderRows *rows, const char *path, int lineno,
 	Icd10Parse	parse;
 	char		detail[256];
 	int			order_number = 0;
+	int			r;
 
 	/* The fixed columns must be there, separated by blanks. */
 	if (len <= ORDER_LONG_COL)
@@ -139,33 +139,18 @@ parse_order_line(OrderRows *rows, const char *path, int lineno,
 					   "Column 15 must hold 1 for a billable code or 0 for "
 					   "a header.");
 
-	/* Grow the arrays when full. */
-	if (rows->n == rows->size)
-	{
-		rows->size = rows->size * 2;
-		rows->codes = repalloc(rows->codes, sizeof(Datum) * rows->size);
-		rows->billable = repalloc(rows->billable, sizeof(Datum) * rows->size);
-		rows->short_titles = repalloc(rows->short_titles,
-									  sizeof(Datum) * rows->size);
-		rows->long_titles = repalloc(rows->long_titles,
-									 sizeof(Datum) * rows->size);
-		rows->order_numbers = repalloc(rows->order_numbers,
-									   sizeof(Datum) * rows->size);
-		rows->lines = repalloc(rows->lines, sizeof(int) * rows->size);
-	}
-
 	/* Keep the row. */
-	rows->codes[rows->n] = Icd10GetDatum(code);
-	rows->billable[rows->n] = BoolGetDatum(line[ORDER_FLAG_COL] == '1');
-	rows->short_titles[rows->n] = trimmed_text(line + ORDER_SHORT_COL,
-											   ORDER_SHORT_LEN);
-	rows->long_titles[rows->n] = trimmed_text(line + ORDER_LONG_COL,
-											  len - ORDER_LONG_COL);
-	rows->order_numbers[rows->n] = Int32GetDatum(order_number);
-	rows->lines[rows->n] = lineno;
+	r = icd10_rows_add(&rows->cols);
+	rows->cols.values[0][r] = Icd10GetDatum(code);
+	rows->cols.values[1][r] = BoolGetDatum(line[ORDER_FLAG_COL] == '1');
+	rows->cols.values[2][r] = trimmed_text(line + ORDER_SHORT_COL,
+										   ORDER_SHORT_LEN);
+	rows->cols.values[3][r] = trimmed_text(line + ORDER_LONG_COL,
+										   len - ORDER_LONG_COL);
+	rows->cols.values[4][r] = Int32GetDatum(order_number);
+	rows->cols.values[ORDER_COL_LINE][r] = Int32GetDatum(lineno);
 	if (line[ORDER_FLAG_COL] == '1')
 		rows->nbillable++;
-	rows->n++;
 }
 
 /*
@@ -207,7 +192,7 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("could not read file \"%s\": %s", path, zmsg)));
 
-	if (rows->n == 0)
+	if (rows->cols.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
 				 errmsg("ICD-10-CM order file \"%s\" holds no codes", path)));
@@ -246,8 +231,9 @@ static OrderRows *sort_rows;
 static int
 compare_row_codes(const void *a, const void *b)
 {
-	Icd10		ca = DatumGetIcd10(sort_rows->codes[*(const int *) a]);
-	Icd10		cb = DatumGetIcd10(sort_rows->codes[*(const int *) b]);
+	Datum	   *codes = sort_rows->cols.values[ORDER_COL_CODE];
+	Icd10		ca = DatumGetIcd10(codes[*(const int *) a]);
+	Icd10		cb = DatumGetIcd10(codes[*(const int *) b]);
 
 	return (ca < cb) ? -1 : (ca > cb) ? 1 : 0;
 }
@@ -256,40 +242,30 @@ compare_row_codes(const void *a, const void *b)
 static void
 check_duplicates(const char *path, OrderRows *rows)
 {
-	int		   *idx = palloc(sizeof(int) * rows->n);
+	int			n = rows->cols.n;
+	Datum	   *codes = rows->cols.values[ORDER_COL_CODE];
+	Datum	   *lines = rows->cols.values[ORDER_COL_LINE];
+	int		   *idx = palloc(sizeof(int) * n);
 
-	for (int i = 0; i < rows->n; i++)
+	for (int i = 0; i < n; i++)
 		idx[i] = i;
 	sort_rows = rows;
-	qsort(idx, rows->n, sizeof(int), compare_row_codes);
+	qsort(idx, n, sizeof(int), compare_row_codes);
 
-	for (int i = 1; i < rows->n; i++)
+	for (int i = 1; i < n; i++)
 	{
 		int			a = Min(idx[i - 1], idx[i]);
 		int			b = Max(idx[i - 1], idx[i]);
 		char		text[ICD10_TEXT_BUFLEN];
 
-		if (rows->codes[a] != rows->codes[b])
+		if (codes[a] != codes[b])
 			continue;
-		icd10_to_text(DatumGetIcd10(rows->codes[a]), text);
-		malformed_line(path, rows->lines[b],
+		icd10_to_text(DatumGetIcd10(codes[a]), text);
+		malformed_line(path, DatumGetInt32(lines[b]),
 					   psprintf("Code %s already appeared on line %d.", text,
-								rows->lines[a]));
+								DatumGetInt32(lines[a])));
 	}
 	pfree(idx);
-}
-
-/* Build a one-dimensional array of Datums of a type. */
-static Datum
-make_array(Datum *values, int n, Oid elemtype)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(values, n, elemtype, typlen,
-										   typbyval, typalign));
 }
 
 /*
@@ -301,68 +277,37 @@ static void
 store_release(Oid fn_oid, const char *name, OrderRows *rows,
 			  Datum effective_from, Datum effective_to, const char *source)
 {
-	char	   *release_table = icd10_qualified_table(fn_oid, "icd10_release");
-	char	   *code_table = icd10_qualified_table(fn_oid, "icd10_code");
-	Oid			icd10_type;
-	Oid			argtypes[6];
-	Datum		args[6];
-	char	   *query;
-
-	icd10_type = icd10_type_oid(fn_oid);
+	const char *nsp = icd10_schema_name(fn_oid);
+	Oid			argtypes[4] = {TEXTOID, DATEOID, DATEOID, TEXTOID};
+	Datum		args[4];
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
 	/* Step 1: record the release, or update it when it exists. */
-	query = psprintf("INSERT INTO %s AS r (name, effective_from, "
-					 "effective_to, source, complete, loaded_at) "
-					 "VALUES ($1, $2, $3, $4, true, "
-					 "pg_catalog.statement_timestamp()) "
-					 "ON CONFLICT (name) DO UPDATE SET "
-					 "effective_from = excluded.effective_from, "
-					 "effective_to = excluded.effective_to, "
-					 "source = excluded.source, complete = true, "
-					 "loaded_at = excluded.loaded_at",
-					 release_table);
-	argtypes[0] = TEXTOID;
-	argtypes[1] = DATEOID;
-	argtypes[2] = DATEOID;
-	argtypes[3] = TEXTOID;
 	args[0] = CStringGetTextDatum(name);
 	args[1] = effective_from;
 	args[2] = effective_to;
 	args[3] = CStringGetTextDatum(source);
-	if (SPI_execute_with_args(query, 4, argtypes, args, NULL, false, 0) !=
-		SPI_OK_INSERT)
-		elog(ERROR, "could not record release \"%s\"", name);
+	icd10_run(psprintf("INSERT INTO %s.icd10_release AS r (name, "
+					   "effective_from, effective_to, source, complete, "
+					   "loaded_at) VALUES ($1, $2, $3, $4, true, "
+					   "pg_catalog.statement_timestamp()) "
+					   "ON CONFLICT (name) DO UPDATE SET "
+					   "effective_from = excluded.effective_from, "
+					   "effective_to = excluded.effective_to, "
+					   "source = excluded.source, complete = true, "
+					   "loaded_at = excluded.loaded_at", nsp),
+			  4, argtypes, args, SPI_OK_INSERT);
 
 	/* Step 2: drop the release's old rows. */
-	query = psprintf("DELETE FROM %s WHERE release = $1", code_table);
-	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0) !=
-		SPI_OK_DELETE)
-		elog(ERROR, "could not delete the old rows of release \"%s\"", name);
+	icd10_run(psprintf("DELETE FROM %s.icd10_code WHERE release = $1", nsp),
+			  1, argtypes, args, SPI_OK_DELETE);
 
 	/* Step 3: insert the new rows in one statement. */
-	query = psprintf("INSERT INTO %s (release, code, billable, short_title, "
-					 "long_title, order_no) "
-					 "SELECT $1, c, b, s, l, o FROM ROWS FROM "
-					 "(pg_catalog.unnest($2), pg_catalog.unnest($3), "
-					 "pg_catalog.unnest($4), pg_catalog.unnest($5), "
-					 "pg_catalog.unnest($6)) AS u(c, b, s, l, o)",
-					 code_table);
-	argtypes[1] = get_array_type(icd10_type);
-	argtypes[2] = BOOLARRAYOID;
-	argtypes[3] = TEXTARRAYOID;
-	argtypes[4] = TEXTARRAYOID;
-	argtypes[5] = INT4ARRAYOID;
-	args[1] = make_array(rows->codes, rows->n, icd10_type);
-	args[2] = make_array(rows->billable, rows->n, BOOLOID);
-	args[3] = make_array(rows->short_titles, rows->n, TEXTOID);
-	args[4] = make_array(rows->long_titles, rows->n, TEXTOID);
-	args[5] = make_array(rows->order_numbers, rows->n, INT4OID);
-	if (SPI_execute_with_args(query, 6, argtypes, args, NULL, false, 0) !=
-		SPI_OK_INSERT)
-		elog(ERROR, "could not insert the rows of release \"%s\"", name);
+	icd10_rows_insert(nsp, "icd10_code",
+					  "code, billable, short_title, long_title, order_no",
+					  name, &rows->cols, 5, NULL);
 
 	SPI_finish();
 }
@@ -437,18 +382,17 @@ icd10_load_release(PG_FUNCTION_ARGS)
 		text_to_cstring(PG_GETARG_TEXT_PP(4)) : path;
 
 	/* Read and check the whole file before touching the tables. */
-	memset(&rows, 0, sizeof(rows));
-	rows.size = 1024;
-	rows.codes = palloc(sizeof(Datum) * rows.size);
-	rows.billable = palloc(sizeof(Datum) * rows.size);
-	rows.short_titles = palloc(sizeof(Datum) * rows.size);
-	rows.long_titles = palloc(sizeof(Datum) * rows.size);
-	rows.order_numbers = palloc(sizeof(Datum) * rows.size);
-	rows.lines = palloc(sizeof(int) * rows.size);
+	{
+		Oid			types[6] = {icd10_type_oid(fcinfo->flinfo->fn_oid),
+		BOOLOID, TEXTOID, TEXTOID, INT4OID, INT4OID};
+
+		icd10_rows_init(&rows.cols, 6, types);
+		rows.nbillable = 0;
+	}
 	read_order_file(path, &rows);
 	check_duplicates(path, &rows);
 	elog(DEBUG1, "icdspasm: read %d codes of release \"%s\" from \"%s\"",
-		 rows.n, name, path);
+		 rows.cols.n, name, path);
 
 	/* Write as the owner of the tables. */
 	args.fn_oid = fcinfo->flinfo->fn_oid;
@@ -463,9 +407,9 @@ icd10_load_release(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	values[0] = CStringGetTextDatum(name);
-	values[1] = Int64GetDatum((int64) rows.n);
+	values[1] = Int64GetDatum((int64) rows.cols.n);
 	values[2] = Int64GetDatum(rows.nbillable);
-	values[3] = Int64GetDatum((int64) rows.n - rows.nbillable);
+	values[3] = Int64GetDatum((int64) rows.cols.n - rows.nbillable);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
 }

@@ -156,17 +156,12 @@ order_by_code(const void *a, const void *b)
 	return pa - pb;
 }
 
-/*
- * find_in_range
- *		The first position (other than skip) whose code lies in
- *		[first, last], or -1.
- */
+/* The index in enc->order of the first code >= first. */
 static int
-find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip)
+order_lower(const Encounter *enc, Icd10 first)
 {
 	int			lo = 0;
 	int			hi = enc->norder;
-	int			best = -1;
 
 	while (lo < hi)
 	{
@@ -177,7 +172,20 @@ find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip)
 		else
 			hi = mid;
 	}
-	for (int i = lo; i < enc->norder && enc->codes[enc->order[i]] <= last; i++)
+	return lo;
+}
+
+/*
+ * find_in_range
+ *		The first position (other than skip) whose code lies in
+ *		[first, last], or -1.
+ */
+static int
+find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip)
+{
+	int			best = -1;
+
+	for (int i = order_lower(enc, first); i < enc->norder && enc->codes[enc->order[i]] <= last; i++)
 	{
 		int			pos = enc->order[i];
 
@@ -265,6 +273,10 @@ is_symptom(Icd10 code)
  * A code that can be the definitive diagnosis explaining a symptom: not a
  * symptom, not a factor (Z), not an external cause, and not the drug code
  * of an adverse effect or underdosing.
+ *
+ * XXX: the classification does not say which diagnosis explains which
+ * symptom, so symptom_first treats any definitive diagnosis as a possible
+ * explanation; a symptom unrelated to it is flagged too (a warning).
  */
 static bool
 is_definitive(Icd10 code)
@@ -335,18 +347,9 @@ gather_groups(const Encounter *enc, Icd10 code, Icd10NoteKind kind,
 	for (int len = ICD10_MIN_LEN; len <= icd10_length(code); len++)
 	{
 		Icd10		key = icd10_prefix(code, len);
-		int			lo = 0;
-		int			hi = rel->nlinks;
+		int			lo = icd10_lower_bound(rel->links, rel->nlinks,
+										   sizeof(Icd10NoteLink), key);
 
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (rel->links[mid].key < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
 		for (int i = lo; i < rel->nlinks && rel->links[i].key == key; i++)
 		{
 			const Icd10Note *note = &rel->notes[rel->links[i].note];
@@ -422,6 +425,9 @@ group_mentions(const Encounter *enc, const NoteGroup *group,
 /*
  * Does a group say the instruction holds only sometimes ("if
  * applicable")?  Then a missing code is not a finding.
+ *
+ * XXX: this and the "such as", "for adverse effects" and menu tests
+ * read the wording of the notes, which the XML schema leaves as prose.
  */
 static bool
 group_is_conditional(const Encounter *enc, const NoteGroup *group)
@@ -586,9 +592,10 @@ check_paired_notes(Encounter *enc)
 		{
 			bool		before;
 			int			nrefs;
-			int			pos = group_find(enc, &groups[g], i, &before, &nrefs);
+			int			pos;
 			StringInfoData names;
 
+			pos = group_find(enc, &groups[g], i, &before, &nrefs);
 			if (nrefs == 0 || before ||
 				(group_mentions(enc, &groups[g], "for adverse effects") &&
 				 !is_drug_intent(enc->codes[i], '5')))
@@ -622,9 +629,10 @@ check_paired_notes(Encounter *enc)
 		{
 			bool		before;
 			int			nrefs;
-			int			pos = group_find(enc, &groups[g], i, &before, &nrefs);
+			int			pos;
 			StringInfoData names;
 
+			pos = group_find(enc, &groups[g], i, &before, &nrefs);
 			if (nrefs == 0 || pos >= 0 ||
 				group_is_conditional(enc, &groups[g]) ||
 				group_is_menu(enc, &groups[g]))
@@ -667,22 +675,9 @@ check_excludes1(Encounter *enc)
 				for (int r = 0; r < note->nrefs; r++)
 				{
 					/* Every other code the reference covers. */
-					Icd10		first = note->first[r];
-					Icd10		last = note->last[r];
-					int			lo = 0;
-					int			hi = enc->norder;
-
-					while (lo < hi)
-					{
-						int			mid = lo + (hi - lo) / 2;
-
-						if (enc->codes[enc->order[mid]] < first)
-							lo = mid + 1;
-						else
-							hi = mid;
-					}
-					for (int o = lo; o < enc->norder &&
-						 enc->codes[enc->order[o]] <= last; o++)
+					for (int o = order_lower(enc, note->first[r]);
+						 o < enc->norder &&
+						 enc->codes[enc->order[o]] <= note->last[r]; o++)
 					{
 						int			j = enc->order[o];
 
@@ -744,7 +739,13 @@ check_pregnancy(Encounter *enc)
 	}
 }
 
-/* Rule 9: adverse effects, poisonings and underdosing. */
+/*
+ * Rule 9: adverse effects, poisonings and underdosing.
+ *
+ * XXX: poisoning_not_first cannot tell whether the earlier condition is a
+ * manifestation of the poisoning; it flags any earlier condition that is
+ * not an injury or external cause.
+ */
 static void
 check_drugs(Encounter *enc)
 {
@@ -981,8 +982,7 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 						PG_ARGISNULL(1) ?
 						pstrdup("No date of service was given.") :
 						psprintf("No loaded release is in force on %s.",
-								 DatumGetCString(DirectFunctionCall1(date_out,
-																	 DateADTGetDatum(date)))));
+								 icd10_date_text(date)));
 			return;
 		}
 	}
@@ -1030,7 +1030,7 @@ findings_result(FunctionCallInfo fcinfo, bool by_date)
 	{
 		Finding    *fi = &enc.findings[f];
 		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
+		bool		nulls[7] = {0};
 
 		values[0] = Int32GetDatum(fi->position + 1);
 		nulls[0] = (fi->position < 0);
@@ -1041,7 +1041,8 @@ findings_result(FunctionCallInfo fcinfo, bool by_date)
 		values[3] = CStringGetTextDatum(rules[fi->rule].severity);
 		values[4] = Int32GetDatum(fi->related + 1);
 		nulls[4] = (fi->related < 0);
-		values[5] = Icd10GetDatum(fi->related >= 0 ? enc.codes[fi->related] : 0);
+		values[5] = Icd10GetDatum(fi->related >= 0 ?
+								  enc.codes[fi->related] : 0);
 		nulls[5] = (fi->related < 0);
 		values[6] = CStringGetTextDatum(fi->message);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,

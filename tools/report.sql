@@ -1,8 +1,9 @@
 --
 -- tools/report.sql
 --		The main job's report: the ICD-10-CM releases loaded, the encounter
---		diagnoses in mimic_dx, and what icd10_check says of those codes in
---		each release.  Plain psql output for an analyst.
+--		diagnoses in mimic_dx, what icd10_check says of those codes in
+--		each release, and what the sequencing checks say of each admission
+--		in FY2027.  Plain psql output for an analyst.
 --
 -- Run by tools/main-job after it has loaded the releases and filled
 -- mimic_dx(subject_id, hadm_id, seq_num, icd_code, icd_version); the codes
@@ -163,3 +164,146 @@ ORDER BY k.icd_code
 \else
 \echo 'Only one release is loaded: no comparison between releases.'
 \endif
+
+\echo
+\echo '=== 6. Sequencing (MIMIC-IV demo admissions) ==='
+\echo
+\echo 'Each admission (hadm_id) is one encounter: its ICD-10 codes in seq_num'
+\echo 'order, the first as the principal diagnosis, checked with'
+\echo 'icd10_sequence_findings(codes, ''FY2027'', ''inpatient'').  No age or sex'
+\echo 'is passed (the file has none), so age_conflict and sex_conflict never'
+\echo 'fire.'
+\echo
+
+-- What FY2027 holds for the checks: whether its code set is complete,
+-- which Tabular List gives its notes, and how many edit attributes it has
+-- (derived from the tabular, or loaded from a file).
+SELECT r.complete AS fy2027_complete,
+	t.release IS NOT NULL AS has_notes,
+	format('NOTE: FY2027''s notes come from "%s" (Tabular List %s).',
+		   t.source, t.version) AS notes_line,
+	(SELECT count(*) FROM icd10_code_edit e
+	 WHERE e.release = r.name AND e.source <> 'tabular') AS loaded_edits
+FROM icd10_release r
+	LEFT JOIN icd10_tabular t ON t.release = r.name
+WHERE r.name = 'FY2027'
+\gset
+\if :fy2027_complete
+\else
+\echo 'WARNING: FY2027 is the incomplete embedded default set: most codes are'
+\echo '         not in it, so most findings below are invalid_code, and the'
+\echo '         other rules see only the codes it has.'
+\endif
+\if :has_notes
+\echo :notes_line
+\echo '      The FY2027 Tabular List XML is not available yet, so findings of'
+\echo '      excludes1, code_first_*, use_additional_missing and'
+\echo '      manifestation_first reflect the notes of that year, not FY2027.'
+\else
+\echo 'NOTE: no Tabular List is loaded for FY2027: excludes1, code_first_*,'
+\echo '      use_additional_missing and manifestation_first are off.'
+\endif
+SELECT :loaded_edits = 0 AS no_loaded_edits
+\gset
+\if :no_loaded_edits
+\echo 'NOTE: no official edit attribute file is loaded: unacceptable_principal'
+\echo '      never fires, and manifestations are only those the tabular''s'
+\echo '      titles reveal.'
+\endif
+\echo
+
+-- Each admission's ordered list of ICD-10 codes, kept for the counts and
+-- the examples below.
+CREATE TEMP TABLE seq_enc AS
+SELECT hadm_id, array_agg(icd_code::icd10 ORDER BY seq_num) AS codes
+FROM mimic_dx
+WHERE icd_version = 10
+GROUP BY 1;
+
+-- The sequencing pass, timed: every finding of every admission, once, in
+-- the query shape of the issue.
+SELECT clock_timestamp() AS seq_started
+\gset
+CREATE TEMP TABLE seq_findings AS
+SELECT hadm_id, f.*
+FROM (SELECT hadm_id, array_agg(icd_code::icd10 ORDER BY seq_num) AS codes
+	  FROM mimic_dx
+	  WHERE icd_version = 10
+	  GROUP BY 1) e,
+	icd10_sequence_findings(e.codes, 'FY2027', 'inpatient') f;
+SELECT round(1000 * extract(epoch FROM
+	clock_timestamp() - :'seq_started'::timestamptz), 1) AS seq_ms
+\gset
+
+-- The size of the pass and its time, and the admissions with no error
+-- (icd10_sequence_ok), against those with no error finding in the pass.
+SELECT count(*) AS admissions,
+	sum(cardinality(e.codes)) AS codes_checked,
+	(SELECT count(*) FROM seq_findings) AS findings,
+	count(*) FILTER (WHERE icd10_sequence_ok(e.codes, 'FY2027', 'inpatient'))
+		AS admissions_ok,
+	count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM seq_findings f
+									   WHERE f.hadm_id = e.hadm_id
+										 AND f.severity = 'error'))
+		AS without_error_finding,
+	:seq_ms AS findings_pass_ms
+FROM seq_enc e;
+
+\echo 'Findings by rule and severity:'
+
+-- How often each rule fires, and in how many admissions.
+SELECT rule, severity, count(*) AS findings,
+	count(DISTINCT hadm_id) AS admissions
+FROM seq_findings
+GROUP BY rule, severity
+ORDER BY count(*) DESC, rule;
+
+\echo 'Five example admissions: for each of the five most common rules of'
+\echo 'severity error or warning, the lowest hadm_id with that rule not'
+\echo 'already shown.'
+
+-- The examples, picked one rule at a time so that no admission is shown
+-- twice.
+CREATE TEMP TABLE seq_example AS
+WITH RECURSIVE top_rule AS (
+	SELECT rule, row_number() OVER (ORDER BY count(*) DESC, rule) AS n
+	FROM seq_findings
+	WHERE severity IN ('error', 'warning')
+	GROUP BY rule
+	ORDER BY n
+	LIMIT 5
+), pick (n, rule, hadm_id, shown) AS (
+	SELECT 0::bigint, NULL::text, NULL::int, '{}'::int[]
+	UNION ALL
+	SELECT t.n, t.rule, h.hadm_id,
+		CASE WHEN h.hadm_id IS NULL THEN p.shown
+			 ELSE p.shown || h.hadm_id END
+	FROM pick p
+		JOIN top_rule t ON t.n = p.n + 1
+		CROSS JOIN LATERAL (SELECT min(f.hadm_id) AS hadm_id
+							FROM seq_findings f
+							WHERE f.rule = t.rule
+							  AND f.hadm_id <> ALL (p.shown)) h
+)
+SELECT n AS example, rule, hadm_id FROM pick
+WHERE hadm_id IS NOT NULL;
+
+-- Each example with its codes, numbered by position and wrapped.
+SELECT x.example AS "#", x.hadm_id, x.rule AS picked_for,
+	cardinality(e.codes) AS n,
+	rtrim(regexp_replace(
+		(SELECT string_agg(c.i || ' ' || c.code::text, ', ' ORDER BY c.i)
+		 FROM unnest(e.codes) WITH ORDINALITY AS c(code, i)),
+		'(.{1,52})(, |$)', E'\\1\n', 'g'), E'\n') AS codes
+FROM seq_example x
+	JOIN seq_enc e USING (hadm_id)
+ORDER BY x.example;
+
+-- Every finding of the examples, with the message wrapped at spaces.
+SELECT x.example AS "#", f.hadm_id, f.position AS pos, f.code, f.rule,
+	f.severity, f.related_position AS rel_pos, f.related_code AS rel_code,
+	rtrim(regexp_replace(f.message, '(.{1,60})( +|$)', E'\\1\n', 'g'),
+		  E'\n') AS message
+FROM seq_example x
+	JOIN seq_findings f USING (hadm_id)
+ORDER BY x.example, f.position, f.rule, f.related_position;
