@@ -29,6 +29,11 @@ WHERE c.release = 'FY2027'
   -- placeholder levels such as T50.1X exist only where the file has them
   AND right(left(replace(c.code::text, '.', ''), a.len), 1) <> 'X';
 
+-- While the release is the incomplete default, "unknown" says so: the
+-- code may only be missing from the small set.
+SELECT status, message FROM icd10_check('S30.1XXA');
+SELECT status, message FROM icd10_check('M62.839');
+
 -- Load the official FY2027 file beside it, under another name.
 \getenv icd10cm ICDSPASM_ICD10CM
 SELECT * FROM icd10_load_release('FY2027 official',
