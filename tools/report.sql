@@ -168,11 +168,11 @@ ORDER BY k.icd_code
 \echo
 \echo '=== 6. Sequencing (MIMIC-IV demo admissions) ==='
 \echo
-\echo 'Each admission (hadm_id) is one encounter: its ICD-10 codes in seq_num'
-\echo 'order, the first as the principal diagnosis, checked with'
-\echo 'icd10_sequence_findings(codes, ''FY2027'', ''inpatient'').  No age or sex'
-\echo 'is passed (the file has none), so age_conflict and sex_conflict never'
-\echo 'fire.'
+\echo 'Each admission (hadm_id) is one encounter: its ICD-10 codes in'
+\echo 'seq_num order, the first as the principal diagnosis, checked with'
+\echo 'icd10_sequence_findings(codes, ''FY2027'', ''inpatient'').'
+\echo 'No age or sex is passed (the file has none), so age_conflict and'
+\echo 'sex_conflict never fire.'
 \echo
 
 -- What FY2027 holds for the checks: whether its code set is complete,
@@ -206,9 +206,9 @@ WHERE r.name = 'FY2027'
 SELECT :loaded_edits = 0 AS no_loaded_edits
 \gset
 \if :no_loaded_edits
-\echo 'NOTE: no official edit attribute file is loaded: unacceptable_principal'
-\echo '      never fires, and manifestations are only those the tabular''s'
-\echo '      titles reveal.'
+\echo 'NOTE: no edit attribute file is loaded: unacceptable_principal never'
+\echo '      fires, and manifestation_first knows only the manifestations'
+\echo '      derived from the Tabular List.'
 \endif
 \echo
 
