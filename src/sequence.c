@@ -156,6 +156,8 @@ order_by_code(const void *a, const void *b)
 	return pa - pb;
 }
 
+static bool note_allows(const Icd10Note *note, Icd10 code);
+
 /* The index in enc->order of the first code >= first. */
 static int
 order_lower(const Encounter *enc, Icd10 first)
@@ -178,10 +180,12 @@ order_lower(const Encounter *enc, Icd10 first)
 /*
  * find_in_range
  *		The first position (other than skip) whose code lies in
- *		[first, last], or -1.
+ *		[first, last] and, when note is given, that the note's qualifier
+ *		allows; -1 when there is none.
  */
 static int
-find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip)
+find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip,
+			  const Icd10Note *note)
 {
 	int			best = -1;
 
@@ -189,7 +193,8 @@ find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip)
 	{
 		int			pos = enc->order[i];
 
-		if (pos != skip && (best < 0 || pos < best))
+		if (pos != skip && (best < 0 || pos < best) &&
+			(note == NULL || note_allows(note, enc->codes[pos])))
 			best = pos;
 	}
 	return best;
@@ -260,6 +265,58 @@ is_poisoning(Icd10 code)
 
 	return category_between(code, "T36", "T65") &&
 		intent >= '1' && intent <= '4';
+}
+
+/*
+ * note_allows
+ *		Does a note's qualifier allow this code?  Notes restrict drug and
+ *		toxin ranges by intent: "(T36-T65 with fifth or sixth character 1-4
+ *		or 6)" names poisonings and underdosing, not adverse effects.  Codes
+ *		outside T36-T65, and notes without such a qualifier, are allowed.
+ *
+ * XXX: only this wording of qualifiers is understood.
+ */
+static bool
+note_allows(const Icd10Note *note, Icd10 code)
+{
+	const char *p = strstr(note->text, "character ");
+	char		intent;
+	bool		allowed[10] = {false};
+	bool		any = false;
+
+	if (p == NULL || !category_between(code, "T36", "T65"))
+		return true;
+
+	/* Read "1-4 or 6", "1-4", "5, 6" after the word "character". */
+	p += strlen("character ");
+	while (*p)
+	{
+		if (*p >= '0' && *p <= '9')
+		{
+			int			lo = *p - '0';
+			int			hi = lo;
+
+			if (p[1] == '-' && p[2] >= '0' && p[2] <= '9')
+			{
+				hi = p[2] - '0';
+				p += 2;
+			}
+			for (int d = lo; d <= hi; d++)
+				allowed[d] = any = true;
+			p++;
+		}
+		else if (*p == ' ' || *p == ',')
+			p++;
+		else if (strncmp(p, "or ", 3) == 0)
+			p += 3;
+		else
+			break;
+	}
+	if (!any)
+		return true;
+
+	intent = t_intent(code);
+	return intent != '\0' && allowed[intent - '0'];
 }
 
 /* Symptom codes: chapter 18, and muscle spasm M62.83 in chapter 13. */
@@ -397,7 +454,7 @@ group_find(const Encounter *enc, const NoteGroup *group, int skip,
 		for (int r = 0; r < note->nrefs; r++)
 		{
 			int			pos = find_in_range(enc, note->first[r],
-											note->last[r], skip);
+											note->last[r], skip, note);
 
 			(*nrefs)++;
 			if (pos < 0)
@@ -432,6 +489,12 @@ group_mentions(const Encounter *enc, const NoteGroup *group,
 static bool
 group_is_conditional(const Encounter *enc, const NoteGroup *group)
 {
+	/* "any associated:", "any follow-up examination ..." */
+	for (int k = 0; k < group->nnotes; k++)
+		if (pg_strncasecmp(enc->rel->notes[group->notes[k]].text, "any ",
+						   4) == 0)
+			return true;
+
 	return group_mentions(enc, group, "if applicable") ||
 		group_mentions(enc, group, "if known") ||
 		group_mentions(enc, group, "if present");
@@ -457,14 +520,15 @@ group_is_menu(const Encounter *enc, const NoteGroup *group)
 }
 
 /*
- * Is a condition listed anywhere but at position i?  A Code first note
- * whose list is open ("such as:") names examples, so any other condition
- * may be the one it asks for; its order is then left to the other rules.
+ * Is a condition (not a Z code or external cause) listed before position
+ * i, or with anywhere, anywhere but at i?  A Code first note whose list is
+ * open ("such as:") names examples, so any other condition may be the one
+ * it asks for.
  */
 static bool
-other_condition(const Encounter *enc, int i)
+other_condition(const Encounter *enc, int i, bool earlier_only)
 {
-	for (int j = 0; j < enc->n; j++)
+	for (int j = 0; j < (earlier_only ? i : enc->n); j++)
 		if (j != i && !enc->nulls[j] && !is_external(enc->codes[j]) &&
 			icd10_char_at(enc->codes[j], 0) != 'Z')
 			return true;
@@ -585,20 +649,27 @@ check_paired_notes(Encounter *enc)
 		if (enc->nulls[i])
 			continue;
 
-		/* Code first: a named code must be present, and listed earlier. */
+		/*
+		 * Code first: a named code listed later is out of order; for a
+		 * manifestation, none at all is missing.  An open list ("such
+		 * as:") is met by any other condition listed earlier.
+		 */
 		ngroups = gather_groups(enc, enc->codes[i], ICD10_NOTE_CODE_FIRST,
 								groups, 16);
 		for (int g = 0; g < ngroups; g++)
 		{
 			bool		before;
+			bool		open_list;
 			int			nrefs;
 			int			pos;
 			StringInfoData names;
 
 			pos = group_find(enc, &groups[g], i, &before, &nrefs);
+			open_list = group_mentions(enc, &groups[g], "such as");
 			if (nrefs == 0 || before ||
 				(group_mentions(enc, &groups[g], "for adverse effects") &&
-				 !is_drug_intent(enc->codes[i], '5')))
+				 !is_drug_intent(enc->codes[i], '5')) ||
+				(open_list && other_condition(enc, i, true)))
 				continue;
 			initStringInfo(&names);
 			append_group_refs(&names, enc, &groups[g]);
@@ -610,9 +681,9 @@ check_paired_notes(Encounter *enc)
 									 note_source(enc, "Code first",
 												 groups[g].node),
 									 ct(enc->codes[pos])));
-			else if (!group_is_conditional(enc, &groups[g]) &&
-					 !(group_mentions(enc, &groups[g], "such as") &&
-					   other_condition(enc, i)))
+			else if (is_manifestation(enc, enc->codes[i]) &&
+					 !group_is_conditional(enc, &groups[g]) &&
+					 !(open_list && other_condition(enc, i, false)))
 				add_finding(enc, i, RULE_CODE_FIRST_MISSING, -1,
 							psprintf("%s: %s names codes to list first (%s); "
 									 "none of them is present.",
@@ -682,7 +753,8 @@ check_excludes1(Encounter *enc)
 						int			j = enc->order[o];
 
 						if (j == i || reported[j] ||
-							enc->codes[j] == enc->codes[i])
+							enc->codes[j] == enc->codes[i] ||
+							!note_allows(note, enc->codes[j]))
 							continue;
 						reported[j] = true;
 						add_finding(enc, i, RULE_EXCLUDES1, j,
@@ -836,13 +908,13 @@ check_sequela_and_symptoms(Encounter *enc)
 		const Icd10Integral *rule = &enc->cache->integral[r];
 		int			cond = find_in_range(enc, rule->condition,
 										 icd10_prefix_upper(rule->condition),
-										 -1);
+										 -1, NULL);
 		int			sym;
 
 		if (cond < 0)
 			continue;
 		sym = find_in_range(enc, rule->symptom,
-							icd10_prefix_upper(rule->symptom), cond);
+							icd10_prefix_upper(rule->symptom), cond, NULL);
 		if (sym < 0)
 			continue;
 		add_finding(enc, sym, RULE_INTEGRAL_SYMPTOM, cond,
