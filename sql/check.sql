@@ -64,6 +64,12 @@ SELECT d, c.* FROM unnest(ARRAY['2025-09-30', '2025-10-01',
 SELECT d, c.status FROM unnest(ARRAY['2025-09-30', '2025-10-01']::date[]) AS d,
 	icd10_check('G35', d) c;
 
+-- An icd10 value checks the same way, so a column needs no cast.
+SELECT c.code, c.status, c.release
+FROM (VALUES ('M62.83'::icd10), ('G35')) AS v(code),
+	icd10_check(v.code, 'FY2026') c;
+SELECT status FROM icd10_check('S30.1XXA'::icd10, date '2025-09-30');
+
 -- Without a release: the current one.
 SELECT status, release FROM icd10_check('M62.830');
 

@@ -86,6 +86,16 @@ SELECT md5(string_agg(code::text || billable || short_title || long_title ||
 	count(*) AS codes
 FROM icd10_code WHERE release = 'TEST';
 
+-- A damaged gzip file and a directory stop the load too.
+\getenv icd10cm ICDSPASM_ICD10CM
+SELECT 'head -c 300000 "' || :'icd10cm' || '/icd10cm_order_2027.txt.gz" > "'
+	|| :'datadir' || '/icdspasm_cut.txt.gz"' AS cut_cmd \gset
+COPY (SELECT 1) TO PROGRAM :'cut_cmd';
+SELECT * FROM icd10_load_release('TEST', 'icdspasm_cut.txt.gz',
+	'2030-10-01', '2031-09-30');
+SELECT * FROM icd10_load_release('TEST', 'base', '2030-10-01', '2031-09-30');
+SELECT count(*) AS codes FROM icd10_code WHERE release = 'TEST';
+
 -- Bad arguments.
 SELECT * FROM icd10_load_release('TEST', 'no_such_file.txt',
 	'2030-10-01', '2031-09-30');

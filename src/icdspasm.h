@@ -267,6 +267,7 @@ extern void icd10_rows_insert(const char *nsp, const char *table,
 							  const char *columns, const char *release,
 							  Icd10Rows *rows, int ncols,
 							  const char *suffix);
+extern void icd10_check_file(const char *path);
 extern void icd10_run(const char *query, int nargs, Oid *types, Datum *args,
 					  int expected);
 

@@ -400,6 +400,32 @@ CREATE FUNCTION @extschema@.icd10_check(code text, service_date date,
 	RETURNS record AS 'MODULE_PATHNAME', 'icd10_check_on'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
+-- The same for an icd10 value, so that a column of codes can be checked
+-- without a cast.
+CREATE FUNCTION @extschema@.icd10_check(code @extschema@.icd10,
+										release text DEFAULT NULL,
+										OUT code @extschema@.icd10,
+										OUT status text,
+										OUT message text,
+										OUT release text)
+	RETURNS record LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT * FROM @extschema@.icd10_check($1::text,
+		@extschema@.icd10_release_name($2))
+$$;
+CREATE FUNCTION @extschema@.icd10_check(code @extschema@.icd10,
+										service_date date,
+										OUT code @extschema@.icd10,
+										OUT status text,
+										OUT message text,
+										OUT release text)
+	RETURNS record LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$ SELECT * FROM @extschema@.icd10_check($1::text, $2) $$;
+
+COMMENT ON FUNCTION @extschema@.icd10_check(@extschema@.icd10, text)
+	IS 'check an icd10 value against a release and say what is wrong';
+COMMENT ON FUNCTION @extschema@.icd10_check(@extschema@.icd10, date)
+	IS 'check an icd10 value against the release in force on a date';
 COMMENT ON FUNCTION @extschema@.icd10_check(text)
 	IS 'check a code against the current release and say what is wrong';
 COMMENT ON FUNCTION @extschema@.icd10_check(text, text)

@@ -154,6 +154,34 @@ parse_order_line(OrderRows *rows, const char *path, int lineno,
 }
 
 /*
+ * check_gzip
+ *		Stop the load when zlib reports a damaged or cut-off gzip stream, or
+ *		a read error.
+ */
+static void
+check_gzip(gzFile file, const char *path)
+{
+	int			errnum;
+	const char *zmsg = gzerror(file, &errnum);
+
+	if (errnum == Z_ERRNO)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", path)));
+	if (errnum == Z_OK || errnum == Z_STREAM_END)
+		return;
+
+	/* zlib puts the file name first; we name it already. */
+	if (strncmp(zmsg, path, strlen(path)) == 0 &&
+		strncmp(zmsg + strlen(path), ": ", 2) == 0)
+		zmsg += strlen(path) + 2;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("could not read file \"%s\": %s", path, zmsg),
+			 errdetail("The gzip data is damaged or cut off.")));
+}
+
+/*
  * read_lines
  *		Read and check every line of an open order file.
  */
@@ -162,8 +190,6 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 {
 	char	   *buf = palloc(ORDER_MAX_LINE + 2);
 	int			lineno = 0;
-	int			errnum;
-	const char *zmsg;
 
 	while (gzgets(file, buf, ORDER_MAX_LINE + 2) != NULL)
 	{
@@ -176,6 +202,8 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 			malformed_line(path, lineno,
 						   psprintf("The line is longer than %d bytes.",
 									ORDER_MAX_LINE));
+		else
+			check_gzip(file, path);	/* a cut-off last line: damaged? */
 		if (len > 0 && buf[len - 1] == '\r')
 			len--;
 
@@ -186,11 +214,7 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 	}
 
 	/* A damaged gzip stream ends the reading early: say so. */
-	zmsg = gzerror(file, &errnum);
-	if (errnum != Z_OK && errnum != Z_STREAM_END)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("could not read file \"%s\": %s", path, zmsg)));
+	check_gzip(file, path);
 
 	if (rows->cols.n == 0)
 		ereport(ERROR,
@@ -207,8 +231,10 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 static void
 read_order_file(const char *path, OrderRows *rows)
 {
-	gzFile		file = gzopen(path, "rb");
+	gzFile		file;
 
+	icd10_check_file(path);
+	file = gzopen(path, "rb");
 	if (file == NULL)
 		ereport(ERROR,
 				(errcode_for_file_access(),

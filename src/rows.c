@@ -9,6 +9,9 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -17,6 +20,26 @@
 #include "utils/lsyscache.h"
 
 #include "icdspasm.h"
+
+/*
+ * icd10_check_file
+ *		Before a loader opens a file: it must exist, be readable and not be
+ *		a directory, or the load stops with the error core's COPY gives.
+ */
+void
+icd10_check_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	if (S_ISDIR(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a directory", path)));
+}
 
 /*
  * icd10_rows_init

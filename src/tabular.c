@@ -670,10 +670,7 @@ icd10_load_tabular(PG_FUNCTION_ARGS)
 		icd10_rows_init(&rows.manifest, 3, manifest_types);
 	}
 
-	if (access(path, R_OK) != 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	icd10_check_file(path);
 	doc = xmlReadFile(path, NULL,
 					  XML_PARSE_NONET | XML_PARSE_HUGE |
 					  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -749,6 +746,7 @@ typedef struct StoreEditsArgs
 	const char *release;
 	const char *source;
 	Icd10Rows  *rows;
+	uint64		stored;			/* out: rows inserted */
 } StoreEditsArgs;
 
 /* Replace the release's edits from a file with the rows read. */
@@ -757,18 +755,20 @@ store_edits_cb(void *arg)
 {
 	StoreEditsArgs *a = (StoreEditsArgs *) arg;
 	const char *nsp = icd10_schema_name(a->fn_oid);
-	Oid			types[1] = {TEXTOID};
-	Datum		args[1];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	args[0] = CStringGetTextDatum(a->release);
+	args[1] = CStringGetTextDatum(a->source);
 	icd10_run(psprintf("DELETE FROM %s.icd10_code_edit WHERE release = $1 "
-					   "AND source <> 'tabular'", nsp),
-			  1, types, args, SPI_OK_DELETE);
+					   "AND source = $2", nsp),
+			  2, types, args, SPI_OK_DELETE);
 	icd10_rows_insert(nsp, "icd10_code_edit",
 					  "edit, code, age_min, age_max, source", a->release,
 					  a->rows, 5, "ON CONFLICT DO NOTHING");
+	a->stored = SPI_processed;
 	SPI_finish();
 }
 
@@ -872,7 +872,9 @@ read_edit_lines(gzFile file, const char *path, const char *source,
 /*
  * icd10_load_edits(release, edit_file [, source]): load per-code edit
  * attributes (Medicare Code Editor style) for a release from a
- * tab-separated file, plain or gzip.  Returns the rows loaded.
+ * tab-separated file, plain or gzip.  The rows replace the release's rows
+ * of the same source; rows of other sources, such as rows users add, stay.
+ * Returns the rows stored (a line repeating another is stored once).
  */
 PG_FUNCTION_INFO_V1(icd10_load_edits);
 Datum
@@ -908,6 +910,7 @@ icd10_load_edits(PG_FUNCTION_ARGS)
 	/* Read the file, closing it whatever happens. */
 	types[1] = icd10_type_oid(fcinfo->flinfo->fn_oid);
 	icd10_rows_init(&rows, 5, types);
+	icd10_check_file(path);
 	file = gzopen(path, "rb");
 	if (file == NULL)
 		ereport(ERROR,
@@ -930,5 +933,5 @@ icd10_load_edits(PG_FUNCTION_ARGS)
 	args.rows = &rows;
 	icd10_as_table_owner(fcinfo->flinfo->fn_oid, store_edits_cb, &args);
 
-	PG_RETURN_INT64((int64) rows.n);
+	PG_RETURN_INT64((int64) args.stored);
 }
