@@ -258,9 +258,10 @@ FROM seq_findings
 GROUP BY rule, severity
 ORDER BY count(*) DESC, rule;
 
-\echo 'Five example admissions: for each of the five most common rules of'
-\echo 'severity error or warning, the lowest hadm_id with that rule not'
-\echo 'already shown.'
+\echo 'Five example admissions: for each of the most common rules of'
+\echo 'severity error or warning (up to five), the lowest hadm_id with that'
+\echo 'rule not already shown; then, if fewer than five rules fired, the'
+\echo 'admissions with the most findings.'
 
 -- The examples, picked one rule at a time so that no admission is shown
 -- twice.
@@ -284,9 +285,22 @@ WITH RECURSIVE top_rule AS (
 							FROM seq_findings f
 							WHERE f.rule = t.rule
 							  AND f.hadm_id <> ALL (p.shown)) h
+), picked AS (
+	SELECT n AS example, rule, hadm_id FROM pick
+	WHERE hadm_id IS NOT NULL
+), busiest AS (
+	SELECT hadm_id,
+		row_number() OVER (ORDER BY count(*) FILTER (WHERE severity IN
+			('error', 'warning')) DESC, count(*) DESC, hadm_id) AS n
+	FROM seq_findings
+	WHERE hadm_id NOT IN (SELECT hadm_id FROM picked)
+	GROUP BY hadm_id
 )
-SELECT n AS example, rule, hadm_id FROM pick
-WHERE hadm_id IS NOT NULL;
+SELECT example, rule, hadm_id FROM picked
+UNION ALL
+SELECT (SELECT count(*) FROM picked) + n, 'most findings', hadm_id
+FROM busiest
+WHERE n <= 5 - (SELECT count(*) FROM picked);
 
 -- Each example with its codes, numbered by position and wrapped.
 SELECT x.example AS "#", x.hadm_id, x.rule AS picked_for,
