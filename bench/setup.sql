@@ -74,3 +74,69 @@ CREATE TABLE encounters AS
 	GROUP BY d.id;
 ALTER TABLE encounters ADD PRIMARY KEY (id);
 DROP TABLE enc_len, enc_draws;
+
+-- The plain-SQL side of the sequencing benchmark: the encounters as text
+-- arrays, and text copies of the loaded notes, their parsed references
+-- and the scope (section, chapter) of each category, as a system without
+-- the extension would keep them.
+CREATE TABLE enc_text AS SELECT id, codes::text[] AS codes FROM encounters;
+ALTER TABLE enc_text ADD PRIMARY KEY (id);
+CREATE TABLE note_t AS
+	SELECT note_id, node, node_kind, code::text AS code, kind
+	FROM icd10_note WHERE release = 'FY2027';
+ALTER TABLE note_t ADD PRIMARY KEY (note_id);
+CREATE TABLE ref_t AS
+	SELECT note_id, ref_no, first_code::text AS first_code,
+		last_code::text AS last_code
+	FROM icd10_note_ref WHERE release = 'FY2027';
+ALTER TABLE ref_t ADD PRIMARY KEY (note_id, ref_no);
+CREATE TABLE scope_t AS
+	SELECT category::text AS category, section, chapter
+	FROM icd10_scope WHERE release = 'FY2027';
+ALTER TABLE scope_t ADD PRIMARY KEY (category);
+
+-- Excludes1 findings as distinct (encounter, position, related position).
+-- The extension: every finding of rule excludes1.
+CREATE VIEW ext_excludes1 AS
+	SELECT e.id, f.position AS pos, f.related_position AS related
+	FROM encounters e, icd10_sequence_findings(e.codes, 'FY2027') f
+	WHERE f.rule = 'excludes1';
+
+-- Plain SQL: position a's code, or an ancestor of it (a prefix: lengths
+-- 3, 5, 6, 7 and 8 of the dotted text), or its category's section or
+-- chapter carries an Excludes1 note with a reference first..last that
+-- covers the code at another position b, which is not the same code.
+-- This is the rule of the extension's check_excludes1, section and
+-- chapter notes included.  Dotted text sorts like icd10 in the C
+-- collation (bench.sql checks it on the data).  The notes that apply to
+-- each listed code are found first (hits), then the encounter's other
+-- codes are tested against their references; of the formulations tried,
+-- this one was the fastest (see README.md).
+CREATE VIEW plain_excludes1 AS
+	WITH rules AS (
+		SELECT n.code AS key, r.first_code, r.last_code
+		FROM note_t n JOIN ref_t r USING (note_id)
+		WHERE n.kind = 'excludes1' AND n.node_kind = 'code'
+		UNION ALL
+		SELECT s.category, r.first_code, r.last_code
+		FROM note_t n JOIN ref_t r USING (note_id)
+		JOIN scope_t s
+		  ON (n.node_kind = 'section' AND n.node = s.section)
+		  OR (n.node_kind = 'chapter' AND n.node = 'chapter ' || s.chapter)
+		WHERE n.kind = 'excludes1'
+	), hits AS MATERIALIZED (
+		SELECT e.id, a.pos, a.code, x.first_code, x.last_code
+		FROM enc_text e
+		CROSS JOIN LATERAL unnest(e.codes) WITH ORDINALITY AS a(code, pos)
+		JOIN (VALUES (3), (5), (6), (7), (8)) AS l(len)
+		  ON l.len <= length(a.code)
+		JOIN rules x ON x.key = left(a.code, l.len)
+	)
+	SELECT DISTINCT h.id, h.pos::integer AS pos, b.pos::integer AS related
+	FROM hits h
+	JOIN enc_text e ON e.id = h.id
+	CROSS JOIN LATERAL unnest(e.codes) WITH ORDINALITY AS b(code, pos)
+	WHERE b.pos <> h.pos AND b.code <> h.code
+	  AND b.code COLLATE "C" BETWEEN h.first_code AND h.last_code;
+
+VACUUM ANALYZE;
