@@ -213,115 +213,125 @@ link_order(const void *a, const void *b)
 	return la->note - lb->note;
 }
 
+/* Run a read-only query with the release name as $1. */
+static void
+query_release(const char *query, const Icd10Release *rel)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+
+	args[0] = CStringGetTextDatum(rel->name);
+	if (SPI_execute_with_args(query, 1, types, args, NULL, true, 0) !=
+		SPI_OK_SELECT)
+		elog(ERROR, "could not run \"%s\"", query);
+}
+
 /*
- * cache_read_notes
- *		Read the tabular version of each release and the notes the checks
- *		use (Excludes1, Code first, Use additional code), each with its
- *		references and the keys it applies under: its code, or every
- *		category of the section or chapter it sits on.
+ * read_codes
+ *		Read a release's codes, in code order, with their billable flags.
  */
 static void
-cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+read_codes(Icd10Cache *c, Icd10Release *rel)
 {
-	const char *nsp = icd10_schema_name(fn_oid);
-	char	   *query;
-	uint64		nrows;
+	query_release(psprintf("SELECT code, billable FROM %s.icd10_code "
+						   "WHERE release = $1 ORDER BY code",
+						   icd10_schema_name(c->fn_oid)), rel);
 
-	/* The tabular version of each release. */
-	query = psprintf("SELECT release, version FROM %s.icd10_tabular", nsp);
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the tabular table");
+	rel->codes = MemoryContextAlloc(c->context, sizeof(Icd10) *
+									Max(SPI_processed, 1));
+	rel->flags = MemoryContextAlloc(c->context, Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		Icd10Release *rel = row_release(c, SPI_tuptable->vals[i],
-										SPI_tuptable->tupdesc);
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
 
-		if (rel == NULL)
-			continue;
-		rel->has_tabular = true;
-		strlcpy(rel->tabular_version,
-				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
-				sizeof(rel->tabular_version));
+		rel->codes[i] = DatumGetIcd10(SPI_getbinval(tup, desc, 1, &isnull));
+		rel->flags[i] = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)) ?
+			ICD10_FLAG_BILLABLE : 0;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	rel->ncodes = (int) SPI_processed;
+}
 
-	/* The notes, with references and keys. */
-	query = psprintf("SELECT n.release, n.kind, n.node, n.note, "
-					 "COALESCE((SELECT pg_catalog.array_agg(r.first_code "
-					 "ORDER BY r.ref_no) FROM %s.icd10_note_ref r "
-					 "WHERE r.release = n.release AND r.note_id = n.note_id), "
-					 "'{}'), "
-					 "COALESCE((SELECT pg_catalog.array_agg(r.last_code "
-					 "ORDER BY r.ref_no) FROM %s.icd10_note_ref r "
-					 "WHERE r.release = n.release AND r.note_id = n.note_id), "
-					 "'{}'), "
-					 "CASE WHEN n.code IS NOT NULL THEN ARRAY[n.code] ELSE "
-					 "COALESCE((SELECT pg_catalog.array_agg(s.category) "
-					 "FROM %s.icd10_scope s WHERE s.release = n.release AND "
-					 "((n.node_kind = 'section' AND s.section = n.node) OR "
-					 "(n.node_kind = 'chapter' AND "
-					 "'chapter ' || s.chapter = n.node))), '{}') END "
-					 "FROM %s.icd10_note n "
-					 "WHERE n.kind IN ('excludes1', 'codeFirst', "
-					 "'useAdditionalCode') "
-					 "ORDER BY n.release, n.note_id", nsp, nsp, nsp, nsp);
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the note table");
+/*
+ * read_notes
+ *		Read the notes the checks use (Excludes1, Code first, Use additional
+ *		code) of a release, each with its references and the keys it
+ *		applies under: its code, or every category of the section or
+ *		chapter it sits on.
+ */
+static void
+read_notes(Icd10Cache *c, Icd10Release *rel)
+{
+	const char *nsp = icd10_schema_name(c->fn_oid);
+	uint64		nrows;
+
+	query_release(psprintf("SELECT n.kind, n.node, n.note, "
+						   "COALESCE((SELECT pg_catalog.array_agg("
+						   "r.first_code ORDER BY r.ref_no) "
+						   "FROM %s.icd10_note_ref r WHERE r.release = "
+						   "n.release AND r.note_id = n.note_id), '{}'), "
+						   "COALESCE((SELECT pg_catalog.array_agg("
+						   "r.last_code ORDER BY r.ref_no) "
+						   "FROM %s.icd10_note_ref r WHERE r.release = "
+						   "n.release AND r.note_id = n.note_id), '{}'), "
+						   "CASE WHEN n.code IS NOT NULL THEN ARRAY[n.code] "
+						   "ELSE COALESCE((SELECT pg_catalog.array_agg("
+						   "s.category) FROM %s.icd10_scope s "
+						   "WHERE s.release = n.release AND "
+						   "((n.node_kind = 'section' AND s.section = n.node) "
+						   "OR (n.node_kind = 'chapter' AND "
+						   "'chapter ' || s.chapter = n.node))), '{}') END "
+						   "FROM %s.icd10_note n WHERE n.release = $1 "
+						   "AND n.kind IN ('excludes1', 'codeFirst', "
+						   "'useAdditionalCode') ORDER BY n.note_id",
+						   nsp, nsp, nsp, nsp), rel);
 	nrows = SPI_processed;
 
-	/* First pass: count notes and links per release. */
+	/* First pass: count the links. */
+	rel->nlinks = 0;
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = row_release(c, tup, desc);
-		ArrayType  *keys;
+		ArrayType  *keys = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc,
+															6, &isnull));
 
-		if (rel == NULL)
-			continue;
-		keys = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 7, &isnull));
-		rel->nnotes++;
 		rel->nlinks += ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys));
 	}
-	for (int r = 0; r < c->nreleases; r++)
-	{
-		Icd10Release *rel = &c->releases[r];
+	rel->notes = MemoryContextAllocZero(c->context,
+										sizeof(Icd10Note) * Max(nrows, 1));
+	rel->links = MemoryContextAllocZero(c->context, sizeof(Icd10NoteLink) *
+										Max(rel->nlinks, 1));
+	rel->nnotes = 0;
+	rel->nlinks = 0;
 
-		rel->notes = MemoryContextAllocZero(context, sizeof(Icd10Note) *
-											Max(rel->nnotes, 1));
-		rel->links = MemoryContextAllocZero(context, sizeof(Icd10NoteLink) *
-											Max(rel->nlinks, 1));
-		rel->nnotes = 0;
-		rel->nlinks = 0;
-	}
-
-	/* Second pass: fill them in. */
+	/* Second pass: the notes and their links. */
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = row_release(c, tup, desc);
-		Icd10Note  *note;
-		char	   *kind;
+		Icd10Note  *note = &rel->notes[rel->nnotes];
+		char	   *kind = SPI_getvalue(tup, desc, 1);
 		Icd10	   *keys;
 		int			nkeys;
 
-		if (rel == NULL)
-			continue;
-		note = &rel->notes[rel->nnotes];
-		kind = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
 		note->kind = strcmp(kind, "excludes1") == 0 ? ICD10_NOTE_EXCLUDES1 :
 			strcmp(kind, "codeFirst") == 0 ? ICD10_NOTE_CODE_FIRST :
 			ICD10_NOTE_USE_ADDITIONAL;
-		note->node = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 3));
-		note->text = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 4));
-		note->nrefs = copy_code_array(SPI_getbinval(tup, desc, 5, &isnull),
-									  &note->first, context);
-		(void) copy_code_array(SPI_getbinval(tup, desc, 6, &isnull),
-							   &note->last, context);
-		nkeys = copy_code_array(SPI_getbinval(tup, desc, 7, &isnull), &keys,
-								context);
+		note->node = MemoryContextStrdup(c->context,
+										 SPI_getvalue(tup, desc, 2));
+		note->text = MemoryContextStrdup(c->context,
+										 SPI_getvalue(tup, desc, 3));
+		note->nrefs = copy_code_array(SPI_getbinval(tup, desc, 4, &isnull),
+									  &note->first, c->context);
+		(void) copy_code_array(SPI_getbinval(tup, desc, 5, &isnull),
+							   &note->last, c->context);
+		nkeys = copy_code_array(SPI_getbinval(tup, desc, 6, &isnull), &keys,
+								c->context);
 		for (int k = 0; k < nkeys; k++)
 		{
 			rel->links[rel->nlinks].key = keys[k];
@@ -334,94 +344,82 @@ cache_read_notes(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 			CHECK_FOR_INTERRUPTS();
 	}
 
-	for (int r = 0; r < c->nreleases; r++)
-		if (c->releases[r].nlinks > 1)
-			qsort(c->releases[r].links, c->releases[r].nlinks,
-				  sizeof(Icd10NoteLink), link_order);
+	if (rel->nlinks > 1)
+		qsort(rel->links, rel->nlinks, sizeof(Icd10NoteLink), link_order);
 }
 
 /*
- * cache_read_seventh
- *		Read the 7th characters each node defines.
+ * read_seventh
+ *		Read the 7th characters each node of a release's tabular defines.
  */
 static void
-cache_read_seventh(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+read_seventh(Icd10Cache *c, Icd10Release *rel)
 {
-	char	   *query;
+	const char *nsp = icd10_schema_name(c->fn_oid);
 
-	query = psprintf("SELECT release, code, "
-					 "pg_catalog.string_agg(character, '' ORDER BY character), "
-					 "pg_catalog.array_agg(meaning ORDER BY character) "
-					 "FROM %s.icd10_seventh GROUP BY release, code "
-					 "ORDER BY release, code USING OPERATOR(%s.<)",
-					 icd10_schema_name(fn_oid), icd10_schema_name(fn_oid));
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the 7th character table");
+	query_release(psprintf("SELECT code, "
+						   "pg_catalog.string_agg(character, '' "
+						   "ORDER BY character), "
+						   "pg_catalog.array_agg(meaning ORDER BY character) "
+						   "FROM %s.icd10_seventh WHERE release = $1 "
+						   "GROUP BY code ORDER BY code USING OPERATOR(%s.<)",
+						   nsp, nsp), rel);
 
-	for (int r = 0; r < c->nreleases; r++)
-		c->releases[r].seventh = MemoryContextAllocZero(context,
-														sizeof(Icd10Seventh) *
-														Max(SPI_processed, 1));
+	rel->nseventh = 0;
+	rel->seventh = MemoryContextAllocZero(c->context, sizeof(Icd10Seventh) *
+										  Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = row_release(c, tup, desc);
-		Icd10Seventh *sev;
+		Icd10Seventh *sev = &rel->seventh[rel->nseventh++];
 		Datum	   *elems;
 		int			n;
 
-		if (rel == NULL)
-			continue;
-		sev = &rel->seventh[rel->nseventh++];
-		sev->code = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
-		sev->chars = MemoryContextStrdup(context, SPI_getvalue(tup, desc, 3));
-		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4,
+		sev->code = DatumGetIcd10(SPI_getbinval(tup, desc, 1, &isnull));
+		sev->chars = MemoryContextStrdup(c->context,
+										 SPI_getvalue(tup, desc, 2));
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3,
 														   &isnull)),
 						  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
-		sev->meanings = MemoryContextAlloc(context, sizeof(char *) * Max(n, 1));
+		sev->meanings = MemoryContextAlloc(c->context,
+										   sizeof(char *) * Max(n, 1));
 		for (int k = 0; k < n; k++)
 		{
 			char	   *meaning = TextDatumGetCString(elems[k]);
 
-			sev->meanings[k] = MemoryContextStrdup(context, meaning);
+			sev->meanings[k] = MemoryContextStrdup(c->context, meaning);
 		}
 	}
 }
 
 /*
- * cache_read_edits
- *		Read the per-code edit attributes, merging the edits of one code.
+ * read_edits
+ *		Read a release's per-code edit attributes, merging the edits of one
+ *		code into one entry.
  */
 static void
-cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+read_edits(Icd10Cache *c, Icd10Release *rel)
 {
-	char	   *query;
+	const char *nsp = icd10_schema_name(c->fn_oid);
 
-	query = psprintf("SELECT release, code, edit, age_min, age_max "
-					 "FROM %s.icd10_code_edit "
-					 "ORDER BY release, code USING OPERATOR(%s.<)",
-					 icd10_schema_name(fn_oid), icd10_schema_name(fn_oid));
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the edit table");
+	query_release(psprintf("SELECT code, edit, age_min, age_max "
+						   "FROM %s.icd10_code_edit WHERE release = $1 "
+						   "ORDER BY code USING OPERATOR(%s.<)", nsp, nsp),
+				  rel);
 
-	for (int r = 0; r < c->nreleases; r++)
-		c->releases[r].edits = MemoryContextAllocZero(context,
-													  sizeof(Icd10Edit) *
-													  Max(SPI_processed, 1));
+	rel->nedits = 0;
+	rel->edits = MemoryContextAllocZero(c->context, sizeof(Icd10Edit) *
+										Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Icd10Release *rel = row_release(c, tup, desc);
-		Icd10		code = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
-		char	   *edit = SPI_getvalue(tup, desc, 3);
+		Icd10		code = DatumGetIcd10(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *edit = SPI_getvalue(tup, desc, 2);
 		Icd10Edit  *e;
-
-		if (rel == NULL)
-			continue;
 
 		/* One entry per code. */
 		if (rel->nedits == 0 || rel->edits[rel->nedits - 1].code != code)
@@ -444,12 +442,12 @@ cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 			e->flags |= ICD10_EDIT_SEX_FEMALE;
 		else if (strncmp(edit, "age_", 4) == 0)
 		{
-			Datum		min = SPI_getbinval(tup, desc, 4, &isnull);
+			Datum		min = SPI_getbinval(tup, desc, 3, &isnull);
 			bool		min_null = isnull;
-			Datum		max = SPI_getbinval(tup, desc, 5, &isnull);
+			Datum		max = SPI_getbinval(tup, desc, 4, &isnull);
 
 			e->flags |= ICD10_EDIT_AGE;
-			e->age_group = MemoryContextStrdup(context, edit + 4);
+			e->age_group = MemoryContextStrdup(c->context, edit + 4);
 			e->age_min = min_null ? 0 : DatumGetInt32(min);
 			e->age_max = isnull ? 124 : DatumGetInt32(max);
 		}
@@ -457,20 +455,53 @@ cache_read_edits(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 }
 
 /*
- * cache_read_integral
+ * icd10_release_load
+ *		Make sure the parts of a release a caller needs (ICD10_PART_*) are
+ *		in the cache, reading the missing ones now.  A backend, or a
+ *		parallel worker, thus reads only the releases and parts it uses.
+ */
+void
+icd10_release_load(Icd10Cache *c, Icd10Release *rel, int parts)
+{
+	int			missing = parts & ~rel->loaded;
+
+	if (missing == 0)
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (missing & ICD10_PART_CODES)
+		read_codes(c, rel);
+	if ((missing & ICD10_PART_SEVENTH) && rel->has_tabular)
+		read_seventh(c, rel);
+	if (missing & ICD10_PART_NOTES)
+	{
+		if (rel->has_tabular)
+			read_notes(c, rel);
+		read_edits(c, rel);
+	}
+	SPI_finish();
+
+	rel->loaded |= missing;
+	elog(DEBUG1, "icdspasm: cached parts %d of release \"%s\"", missing,
+		 rel->name);
+}
+
+/*
+ * read_integral
  *		Read the rules of symptoms integral to a condition.
  */
 static void
-cache_read_integral(Icd10Cache *c, Oid fn_oid, MemoryContext context)
+read_integral(Icd10Cache *c)
 {
 	char	   *query;
 
 	query = psprintf("SELECT condition, symptom, reason "
 					 "FROM %s.icd10_integral_symptom",
-					 icd10_schema_name(fn_oid));
+					 icd10_schema_name(c->fn_oid));
 	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the integral symptom table");
-	c->integral = MemoryContextAllocZero(context, sizeof(Icd10Integral) *
+	c->integral = MemoryContextAllocZero(c->context, sizeof(Icd10Integral) *
 										 Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -481,7 +512,7 @@ cache_read_integral(Icd10Cache *c, Oid fn_oid, MemoryContext context)
 
 		rule->condition = DatumGetIcd10(SPI_getbinval(tup, desc, 1, &isnull));
 		rule->symptom = DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
-		rule->reason = MemoryContextStrdup(context,
+		rule->reason = MemoryContextStrdup(c->context,
 										   SPI_getvalue(tup, desc, 3));
 	}
 }
@@ -546,32 +577,29 @@ icd10_release_seventh(const Icd10Release *rel, Icd10 code)
 
 /*
  * icd10_cache_build
- *		Read every loaded release into a new cache, allocated in context.
+ *		Read the list of loaded releases, which of them have a tabular, and
+ *		the integral rules into a new cache allocated in context.  The codes
+ *		and notes of each release are read later, when first needed
+ *		(icd10_release_load).
  */
 static Icd10Cache *
 icd10_cache_build(Oid fn_oid, MemoryContext context)
 {
 	Icd10Cache *result;
-	char	   *release_table = icd10_qualified_table(fn_oid, "icd10_release");
-	char	   *code_table = icd10_qualified_table(fn_oid, "icd10_code");
-	StringInfoData query;
+	const char *nsp = icd10_schema_name(fn_oid);
 	uint64		nrows;
 
 	result = MemoryContextAllocZero(context, sizeof(Icd10Cache));
+	result->fn_oid = fn_oid;
+	result->context = context;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* Step 1: the releases, with their code counts. */
-	initStringInfo(&query);
-	appendStringInfo(&query,
-					 "SELECT r.name, r.effective_from, r.effective_to, "
-					 "r.complete, "
-					 "(SELECT pg_catalog.count(*) FROM %s c "
-					 "WHERE c.release = r.name) "
-					 "FROM %s r ORDER BY r.name",
-					 code_table, release_table);
-	if (SPI_execute(query.data, true, 0) != SPI_OK_SELECT)
+	/* Step 1: the releases. */
+	if (SPI_execute(psprintf("SELECT name, effective_from, effective_to, "
+							 "complete FROM %s.icd10_release", nsp),
+					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the release table");
 	nrows = SPI_processed;
 	result->nreleases = (int) nrows;
@@ -584,69 +612,34 @@ icd10_cache_build(Oid fn_oid, MemoryContext context)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		Icd10Release *rel = &result->releases[i];
 		bool		isnull;
-		int64		count;
 
-		strlcpy(rel->name, TextDatumGetCString(SPI_getbinval(tup, desc, 1,
-															 &isnull)),
-				NAMEDATALEN);
+		strlcpy(rel->name, SPI_getvalue(tup, desc, 1), NAMEDATALEN);
 		rel->effective_from = DatumGetDateADT(SPI_getbinval(tup, desc, 2,
 															&isnull));
 		rel->effective_to = DatumGetDateADT(SPI_getbinval(tup, desc, 3,
 														  &isnull));
 		rel->complete = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
-		count = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
-		rel->codes = MemoryContextAlloc(context,
-										sizeof(Icd10) * Max(count, 1));
-		rel->flags = MemoryContextAlloc(context, Max(count, 1));
 	}
 
-	/* Step 2: every code, grouped by release in name order, then sorted. */
-	resetStringInfo(&query);
-	appendStringInfo(&query,
-					 "SELECT release, code, billable FROM %s "
-					 "ORDER BY release, code", code_table);
-	if (SPI_execute(query.data, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the code table");
+	/* Step 2: which releases have a tabular, and its version. */
+	if (SPI_execute(psprintf("SELECT release, version FROM %s.icd10_tabular",
+							 nsp), true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the tabular table");
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		int			r = -1;
-		const char *current = NULL;
+		Icd10Release *rel = row_release(result, SPI_tuptable->vals[i],
+										SPI_tuptable->tupdesc);
 
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			char	   *name = TextDatumGetCString(SPI_getbinval(tup, desc, 1,
-																  &isnull));
-			Icd10Release *rel;
-
-			if (current == NULL || strcmp(current, name) != 0)
-			{
-				r++;
-				if (r >= result->nreleases ||
-					strcmp(result->releases[r].name, name) != 0)
-					elog(ERROR, "code table changed while it was read");
-				current = result->releases[r].name;
-			}
-			rel = &result->releases[r];
-			rel->codes[rel->ncodes] =
-				DatumGetIcd10(SPI_getbinval(tup, desc, 2, &isnull));
-			rel->flags[rel->ncodes] =
-				DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull)) ?
-				ICD10_FLAG_BILLABLE : 0;
-			rel->ncodes++;
-			pfree(name);
-
-			if ((i & 0xFFFF) == 0)
-				CHECK_FOR_INTERRUPTS();
-		}
+		if (rel == NULL)
+			continue;
+		rel->has_tabular = true;
+		strlcpy(rel->tabular_version,
+				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
+				sizeof(rel->tabular_version));
 	}
 
-	/* Step 3: notes, 7th characters and edits, and the integral rules. */
-	cache_read_notes(result, fn_oid, context);
-	cache_read_seventh(result, fn_oid, context);
-	cache_read_edits(result, fn_oid, context);
-	cache_read_integral(result, fn_oid, context);
+	/* Step 3: the integral rules, which hold for every release. */
+	read_integral(result);
 
 	SPI_finish();
 
@@ -719,14 +712,18 @@ icd10_cache_get(Oid fn_oid)
 
 /*
  * icd10_release_named
- *		The cached release of that name; an error when it is not loaded.
+ *		The cached release of that name, with the parts asked for read; an
+ *		error when it is not loaded.
  */
 Icd10Release *
-icd10_release_named(Icd10Cache *c, const char *name)
+icd10_release_named(Icd10Cache *c, const char *name, int parts)
 {
 	for (int i = 0; i < c->nreleases; i++)
 		if (strcmp(c->releases[i].name, name) == 0)
+		{
+			icd10_release_load(c, &c->releases[i], parts);
 			return &c->releases[i];
+		}
 
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -742,16 +739,17 @@ icd10_release_named(Icd10Cache *c, const char *name)
  *		names, or else the loaded release with the latest effective date.
  */
 Icd10Release *
-icd10_release_current(Icd10Cache *c)
+icd10_release_current(Icd10Cache *c, int parts)
 {
 	if (icd10_release_guc != NULL && icd10_release_guc[0] != '\0')
-		return icd10_release_named(c, icd10_release_guc);
+		return icd10_release_named(c, icd10_release_guc, parts);
 
 	if (c->nreleases == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no ICD-10-CM release is loaded"),
 				 errhint("Load one with icd10_load_release().")));
+	icd10_release_load(c, &c->releases[c->nreleases - 1], parts);
 	return &c->releases[c->nreleases - 1];
 }
 
@@ -762,14 +760,17 @@ icd10_release_current(Icd10Cache *c)
  *		update wins over its fiscal year).  NULL when none is.
  */
 Icd10Release *
-icd10_release_on(Icd10Cache *c, DateADT date)
+icd10_release_on(Icd10Cache *c, DateADT date, int parts)
 {
 	for (int i = c->nreleases - 1; i >= 0; i--)
 	{
 		Icd10Release *rel = &c->releases[i];
 
 		if (rel->effective_from <= date && date <= rel->effective_to)
+		{
+			icd10_release_load(c, rel, parts);
 			return rel;
+		}
 	}
 	return NULL;
 }

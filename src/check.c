@@ -192,6 +192,11 @@ append_other_releases(StringInfo buf, const Icd10Cache *cache,
 {
 	int			named = 0;
 
+	/* Every other release's codes are needed. */
+	for (int i = 0; i < cache->nreleases; i++)
+		icd10_release_load((Icd10Cache *) cache, &cache->releases[i],
+						   ICD10_PART_CODES);
+
 	for (int kind = 0; kind < (billable_only ? 1 : 2); kind++)
 	{
 		const char *names[64];
@@ -539,9 +544,10 @@ icd10_check(PG_FUNCTION_ARGS)
 
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 		rel = icd10_release_named(cache,
-								  text_to_cstring(PG_GETARG_TEXT_PP(1)));
+								  text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								  ICD10_PART_CHECK);
 	else
-		rel = icd10_release_current(cache);
+		rel = icd10_release_current(cache, ICD10_PART_CHECK);
 
 	return icd10_check_result(fcinfo, cache, rel, PG_GETARG_TEXT_PP(0), 0);
 }
@@ -557,23 +563,24 @@ icd10_check_on(PG_FUNCTION_ARGS)
 {
 	Icd10Cache *cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
 	DateADT		date = PG_GETARG_DATEADT(1);
+	Icd10Release *rel = icd10_release_on(cache, date, ICD10_PART_CHECK);
 
-	return icd10_check_result(fcinfo, cache, icd10_release_on(cache, date),
-							  PG_GETARG_TEXT_PP(0), date);
+	return icd10_check_result(fcinfo, cache, rel, PG_GETARG_TEXT_PP(0), date);
 }
 
 /*
  * release_from_args
  *		The release named by argument 1 when there is one, else the
- *		current release.
+ *		current release, with its codes read.
  */
 static Icd10Release *
 release_from_args(FunctionCallInfo fcinfo, Icd10Cache *cache)
 {
 	if (PG_NARGS() > 1)
 		return icd10_release_named(cache,
-								   text_to_cstring(PG_GETARG_TEXT_PP(1)));
-	return icd10_release_current(cache);
+								   text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								   ICD10_PART_CODES);
+	return icd10_release_current(cache, ICD10_PART_CODES);
 }
 
 /* icd10_billable(code [, release]): is the code billable in the release? */
@@ -596,7 +603,8 @@ Datum
 icd10_billable_on(PG_FUNCTION_ARGS)
 {
 	Icd10Cache *cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(1));
+	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(1),
+										 ICD10_PART_CODES);
 
 	if (rel == NULL)
 		PG_RETURN_NULL();
@@ -623,7 +631,8 @@ Datum
 icd10_exists_on(PG_FUNCTION_ARGS)
 {
 	Icd10Cache *cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(1));
+	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(1),
+										 ICD10_PART_CODES);
 
 	if (rel == NULL)
 		PG_RETURN_NULL();
@@ -642,10 +651,10 @@ icd10_release_name(PG_FUNCTION_ARGS)
 	Icd10Release *rel;
 
 	if (PG_ARGISNULL(0))
-		rel = icd10_release_current(cache);
+		rel = icd10_release_current(cache, 0);
 	else
 		rel = icd10_release_named(cache,
-								  text_to_cstring(PG_GETARG_TEXT_PP(0)));
+								  text_to_cstring(PG_GETARG_TEXT_PP(0)), 0);
 	PG_RETURN_TEXT_P(cstring_to_text(rel->name));
 }
 
@@ -658,7 +667,7 @@ Datum
 icd10_release_on_date(PG_FUNCTION_ARGS)
 {
 	Icd10Cache *cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(0));
+	Icd10Release *rel = icd10_release_on(cache, PG_GETARG_DATEADT(0), 0);
 
 	if (rel == NULL)
 		PG_RETURN_NULL();

@@ -140,9 +140,17 @@ typedef struct Icd10Seventh
 	char	  **meanings;
 } Icd10Seventh;
 
+/* The parts of a release that are read into the cache when first needed. */
+#define ICD10_PART_CODES	0x01	/* codes and billable flags */
+#define ICD10_PART_SEVENTH	0x02	/* 7th characters of the tabular */
+#define ICD10_PART_NOTES	0x04	/* notes, their links, edit attributes */
+#define ICD10_PART_CHECK	(ICD10_PART_CODES | ICD10_PART_SEVENTH)
+#define ICD10_PART_ALL		(ICD10_PART_CHECK | ICD10_PART_NOTES)
+
 typedef struct Icd10Release
 {
 	char		name[NAMEDATALEN];
+	int			loaded;			/* ICD10_PART_* read so far */
 	DateADT		effective_from;
 	DateADT		effective_to;
 	bool		complete;
@@ -175,6 +183,8 @@ typedef struct Icd10Integral
 
 typedef struct Icd10Cache
 {
+	Oid			fn_oid;			/* a function of ours, to find our schema */
+	MemoryContext context;		/* where the cache and its parts live */
 	int			nreleases;
 	Icd10Release *releases;		/* sorted by effective_from, oldest first */
 	int			nintegral;
@@ -185,9 +195,12 @@ extern char *icd10_release_guc;
 
 extern Icd10Cache *icd10_cache_get(Oid fn_oid);
 extern Icd10Release *icd10_release_named(Icd10Cache *cache,
-										 const char *name);
-extern Icd10Release *icd10_release_current(Icd10Cache *cache);
-extern Icd10Release *icd10_release_on(Icd10Cache *cache, DateADT date);
+										 const char *name, int parts);
+extern Icd10Release *icd10_release_current(Icd10Cache *cache, int parts);
+extern Icd10Release *icd10_release_on(Icd10Cache *cache, DateADT date,
+									  int parts);
+extern void icd10_release_load(Icd10Cache *cache, Icd10Release *rel,
+							   int parts);
 extern int	icd10_release_find(const Icd10Release *rel, Icd10 code);
 extern int	icd10_release_lower(const Icd10Release *rel, Icd10 code);
 extern int	icd10_lower_bound(const void *base, int n, size_t size,

@@ -1048,7 +1048,8 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 
 		if (PG_ARGISNULL(1) ||
 			(enc->rel = icd10_release_on((Icd10Cache *) enc->cache,
-										 date = PG_GETARG_DATEADT(1))) == NULL)
+										 date = PG_GETARG_DATEADT(1),
+										 ICD10_PART_ALL)) == NULL)
 		{
 			add_finding(enc, -1, RULE_NO_RELEASE, -1,
 						PG_ARGISNULL(1) ?
@@ -1059,10 +1060,12 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 		}
 	}
 	else if (PG_ARGISNULL(1))
-		enc->rel = icd10_release_current((Icd10Cache *) enc->cache);
+		enc->rel = icd10_release_current((Icd10Cache *) enc->cache,
+										 ICD10_PART_ALL);
 	else
 		enc->rel = icd10_release_named((Icd10Cache *) enc->cache,
-									   text_to_cstring(PG_GETARG_TEXT_PP(1)));
+									   text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									   ICD10_PART_ALL);
 
 	/* Sort once: every family question is then a binary search. */
 	enc->order = palloc(sizeof(int) * enc->n);

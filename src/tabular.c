@@ -649,7 +649,7 @@ icd10_load_tabular(PG_FUNCTION_ARGS)
 
 	/* The release must be loaded: notes belong to one. */
 	cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	(void) icd10_release_named(cache, release);
+	(void) icd10_release_named(cache, release, 0);
 
 	/* Parse the whole file; libxml2 reads gzip by itself. */
 	memset(&rows, 0, sizeof(rows));
@@ -905,7 +905,7 @@ icd10_load_edits(PG_FUNCTION_ARGS)
 						"derived from the Tabular List")));
 
 	cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	(void) icd10_release_named(cache, release);
+	(void) icd10_release_named(cache, release, 0);
 
 	/* Read the file, closing it whatever happens. */
 	types[1] = icd10_type_oid(fcinfo->flinfo->fn_oid);
