@@ -68,6 +68,7 @@ FROM (VALUES
 	('invalid_code', '{G35}', NULL, NULL, NULL),
 	('null_code', '{M62.830,NULL}', NULL, NULL, NULL),
 	('duplicate', '{M62.830,R25.2,M62.830,M62.830}', NULL, NULL, NULL),
+	('duplicate, five times', '{A00.0,A00.0,A00.0,A00.0,A00.0}', NULL, NULL, NULL),
 	('use_additional_missing', '{O80}', NULL, NULL, NULL),
 	('use_additional_missing (met)', '{O80,Z37.0}', NULL, NULL, NULL),
 	('code_first_order', '{F02.80,I10,G30.9}', NULL, NULL, NULL),
@@ -136,8 +137,21 @@ FROM icd10_sequence_findings(ARRAY(SELECT 'M62.830'::icd10
 	FROM generate_series(1, 10000)));
 SELECT rule, count(*)
 FROM icd10_sequence_findings(ARRAY(SELECT code FROM icd10_code
-	WHERE release = 'FY2027' AND billable ORDER BY code LIMIT 10000))
+	WHERE release = 'FY2027' AND billable ORDER BY code LIMIT 2000))
 GROUP BY rule ORDER BY rule;
+-- A list that gives more than 100,000 findings is refused (54000), which
+-- keeps memory bounded; 10,000 different codes in one list give that many.
+SELECT count(*)
+FROM icd10_sequence_findings(ARRAY(SELECT code FROM icd10_code
+	WHERE release = 'FY2027' AND billable ORDER BY code LIMIT 10000));
+-- A code repeated is reported once per pair of codes, at its first listing.
+SELECT rule, count(*)
+FROM icd10_sequence_findings(array_fill('M62.830'::icd10, ARRAY[2000]) ||
+	array_fill('R25.2'::icd10, ARRAY[2000]))
+GROUP BY rule ORDER BY rule;
+-- An empty list still names its release.
+SELECT * FROM icd10_sequence_findings('{}', 'FY1999');
+SELECT icd10_sequence_ok('{}', date '1900-01-01');
 
 -- Bad options are errors.
 SELECT * FROM icd10_sequence_findings('{I10}', 'FY2027', 'emergency');

@@ -79,6 +79,21 @@ SELECT * FROM icd10_load_tabular('FY2027', 'icdspasm_not.xml');
 COPY (SELECT 'this is not XML <') TO :'notxml';
 SELECT * FROM icd10_load_tabular('FY2027', 'icdspasm_not.xml');
 SELECT * FROM icd10_load_tabular('FY2027', 'no_such_file.xml');
+COPY (SELECT '<ICD10CM.tabular><chapter><name>1</name><section id="A00-A09">'
+	|| '<diag><name>A00</name><desc>x</desc><sevenChrDef>'
+	|| '<extension char="AB">two characters</extension></sevenChrDef></diag>'
+	|| '</section></chapter></ICD10CM.tabular>') TO :'notxml';
+SELECT * FROM icd10_load_tabular('FY2027', 'icdspasm_not.xml');
+COPY (SELECT '<ICD10CM.tabular><chapter><name>one</name></chapter>'
+	|| '</ICD10CM.tabular>') TO :'notxml';
+SELECT * FROM icd10_load_tabular('FY2027', 'icdspasm_not.xml');
+-- Deep nesting is refused before the stack runs out.
+COPY (SELECT '<ICD10CM.tabular><chapter><name>1</name><section id="A00-A09">'
+	|| repeat('<diag><name>A00</name>', 60000) || repeat('</diag>', 60000)
+	|| '</section></chapter></ICD10CM.tabular>') TO :'notxml';
+\set VERBOSITY terse
+SELECT * FROM icd10_load_tabular('FY2027', 'icdspasm_not.xml');
+\set VERBOSITY default
 SELECT * FROM icd10_load_tabular('FY1999', 'icdspasm_not.xml');
 CREATE ROLE icdspasm_reader;
 SET ROLE icdspasm_reader;
@@ -141,7 +156,10 @@ VALUES ('FY2027', 'N40.0', 'sex_male', 'local rules');
 SELECT icd10_load_edits('FY2027',
 	:'icd10cm' || '/mce_v43_fy2026_dx_edits.tsv.gz', 'MCE v43 (third party)');
 
--- A malformed edit file stops with its line number.
+-- A malformed edit file stops with its line number; an empty or cut-off
+-- one stops too.
+COPY (SELECT '' WHERE false) TO :'notxml';
+SELECT icd10_load_edits('FY2027', 'icdspasm_not.xml');
 COPY (SELECT 'edit	code' UNION ALL SELECT 'bogus_edit	M62830') TO :'notxml'
 	WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
 SELECT icd10_load_edits('FY2027', 'icdspasm_not.xml');

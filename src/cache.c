@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -33,6 +34,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -211,6 +213,39 @@ link_order(const void *a, const void *b)
 	if (la->key != lb->key)
 		return (la->key < lb->key) ? -1 : 1;
 	return la->note - lb->note;
+}
+
+/*
+ * cache_read_begin, cache_read_end
+ *		Bracket the reading of our tables into the cache.
+ *
+ * The cache is read with the latest snapshot, not the statement's: an
+ * invalidation from a release another session committed may be taken in
+ * while this statement runs, and a cache read with the statement's older
+ * snapshot would then miss that release for good.  The latest snapshot
+ * also sees this transaction's own changes.
+ */
+static void
+cache_read_begin(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * XXX: parallel mode may not take a new snapshot, so a parallel query
+	 * reads with its own; a parallel worker's cache lives for one query.
+	 */
+	if (IsInParallelMode())
+		PushActiveSnapshot(GetActiveSnapshot());
+	else
+		PushActiveSnapshot(GetLatestSnapshot());
+}
+
+static void
+cache_read_end(void)
+{
+	PopActiveSnapshot();
+	SPI_finish();
 }
 
 /* Run a read-only query with the release name as $1. */
@@ -468,8 +503,7 @@ icd10_release_load(Icd10Cache *c, Icd10Release *rel, int parts)
 	if (missing == 0)
 		return;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	cache_read_begin();
 	if (missing & ICD10_PART_CODES)
 		read_codes(c, rel);
 	if ((missing & ICD10_PART_SEVENTH) && rel->has_tabular)
@@ -480,7 +514,7 @@ icd10_release_load(Icd10Cache *c, Icd10Release *rel, int parts)
 			read_notes(c, rel);
 		read_edits(c, rel);
 	}
-	SPI_finish();
+	cache_read_end();
 
 	rel->loaded |= missing;
 	elog(DEBUG1, "icdspasm: cached parts %d of release \"%s\"", missing,
@@ -593,8 +627,7 @@ icd10_cache_build(Oid fn_oid, MemoryContext context)
 	result->fn_oid = fn_oid;
 	result->context = context;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	cache_read_begin();
 
 	/* Step 1: the releases. */
 	if (SPI_execute(psprintf("SELECT name, effective_from, effective_to, "
@@ -641,7 +674,7 @@ icd10_cache_build(Oid fn_oid, MemoryContext context)
 	/* Step 3: the integral rules, which hold for every release. */
 	read_integral(result);
 
-	SPI_finish();
+	cache_read_end();
 
 	/* Step 4: releases in effective-date order, oldest first. */
 	if (result->nreleases > 1)
@@ -669,16 +702,20 @@ icd10_cache_get(Oid fn_oid)
 	if (cache_valid && cache != NULL)
 		return cache;
 
-	/* Learn our table OIDs and hook into invalidation, once. */
+	/* Hook into invalidation, once per backend. */
 	if (!callback_registered)
 	{
-		Oid			nsp = get_func_namespace(fn_oid);
-
-		for (int i = 0; i < (int) lengthof(cached_tables); i++)
-			cached_relids[i] = get_relname_relid(cached_tables[i], nsp);
 		CacheRegisterRelcacheCallback(icd10_relcache_callback, (Datum) 0);
 		callback_registered = true;
 	}
+
+	/*
+	 * Learn our table OIDs at every build: DROP and CREATE EXTENSION give
+	 * the tables new ones.
+	 */
+	for (int i = 0; i < (int) lengthof(cached_tables); i++)
+		cached_relids[i] = get_relname_relid(cached_tables[i],
+											 get_func_namespace(fn_oid));
 
 	/*
 	 * Mark the cache valid before reading: an invalidation that arrives

@@ -281,6 +281,7 @@ extern void icd10_rows_insert(const char *nsp, const char *table,
 							  Icd10Rows *rows, int ncols,
 							  const char *suffix);
 extern void icd10_check_file(const char *path);
+extern void icd10_check_gzip(void *gzfile, const char *path);
 extern void icd10_run(const char *query, int nargs, Oid *types, Datum *args,
 					  int expected);
 

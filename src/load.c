@@ -154,34 +154,6 @@ parse_order_line(OrderRows *rows, const char *path, int lineno,
 }
 
 /*
- * check_gzip
- *		Stop the load when zlib reports a damaged or cut-off gzip stream, or
- *		a read error.
- */
-static void
-check_gzip(gzFile file, const char *path)
-{
-	int			errnum;
-	const char *zmsg = gzerror(file, &errnum);
-
-	if (errnum == Z_ERRNO)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read file \"%s\": %m", path)));
-	if (errnum == Z_OK || errnum == Z_STREAM_END)
-		return;
-
-	/* zlib puts the file name first; we name it already. */
-	if (strncmp(zmsg, path, strlen(path)) == 0 &&
-		strncmp(zmsg + strlen(path), ": ", 2) == 0)
-		zmsg += strlen(path) + 2;
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("could not read file \"%s\": %s", path, zmsg),
-			 errdetail("The gzip data is damaged or cut off.")));
-}
-
-/*
  * read_lines
  *		Read and check every line of an open order file.
  */
@@ -203,7 +175,7 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 						   psprintf("The line is longer than %d bytes.",
 									ORDER_MAX_LINE));
 		else
-			check_gzip(file, path);	/* a cut-off last line: damaged? */
+			icd10_check_gzip(file, path);	/* a cut-off last line: damaged? */
 		if (len > 0 && buf[len - 1] == '\r')
 			len--;
 
@@ -214,7 +186,7 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 	}
 
 	/* A damaged gzip stream ends the reading early: say so. */
-	check_gzip(file, path);
+	icd10_check_gzip(file, path);
 
 	if (rows->cols.n == 0)
 		ereport(ERROR,

@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -39,6 +40,34 @@ icd10_check_file(const char *path)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a directory", path)));
+}
+
+/*
+ * icd10_check_gzip
+ *		Stop a load when zlib reports a damaged or cut-off gzip stream, or a
+ *		read error.
+ */
+void
+icd10_check_gzip(void *gzfile, const char *path)
+{
+	int			errnum;
+	const char *zmsg = gzerror((gzFile) gzfile, &errnum);
+
+	if (errnum == Z_ERRNO)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", path)));
+	if (errnum == Z_OK || errnum == Z_STREAM_END)
+		return;
+
+	/* zlib puts the file name first; we name it already. */
+	if (strncmp(zmsg, path, strlen(path)) == 0 &&
+		strncmp(zmsg + strlen(path), ": ", 2) == 0)
+		zmsg += strlen(path) + 2;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("could not read file \"%s\": %s", path, zmsg),
+			 errdetail("The gzip data is damaged or cut off.")));
 }
 
 /*

@@ -83,6 +83,13 @@ static const struct
 	{"sex_conflict", "warning"}
 };
 
+/*
+ * The most findings one list may give.  Real encounters give a handful; a
+ * list that gives more is not an encounter, and the limit keeps memory
+ * bounded.
+ */
+#define ICD10_MAX_FINDINGS	100000
+
 /* One finding; positions are 0-based here, -1 for none. */
 typedef struct Finding
 {
@@ -102,6 +109,7 @@ typedef struct Encounter
 	bool	   *nulls;
 	int		   *order;			/* positions of non-null codes, by code */
 	int			norder;
+	bool	   *first_listing;	/* is the code at i not listed before i? */
 	bool		inpatient;
 	int			age;			/* -1 when not given */
 	char		sex;			/* 'M', 'F' or '\0' */
@@ -127,6 +135,12 @@ static void
 add_finding(Encounter *enc, int position, Rule rule, int related,
 			char *message)
 {
+	if (enc->nfindings >= ICD10_MAX_FINDINGS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("diagnosis list gives more than %d findings",
+						ICD10_MAX_FINDINGS),
+				 errdetail("The list has %d codes.", enc->n)));
 	if (enc->nfindings == enc->maxfindings)
 	{
 		enc->maxfindings *= 2;
@@ -572,6 +586,7 @@ check_codes(Encounter *enc)
 		StringInfoData buf;
 		Icd10Status status;
 
+		CHECK_FOR_INTERRUPTS();
 		if (enc->nulls[i])
 		{
 			add_finding(enc, i, RULE_NULL_CODE, -1,
@@ -588,21 +603,23 @@ check_codes(Encounter *enc)
 			pfree(buf.data);
 	}
 
-	/* Duplicates sit next to each other in code order. */
-	for (int k = 1; k < enc->norder; k++)
+	/*
+	 * Duplicates sit next to each other in code order, the first listed
+	 * first; each repeat points at it.
+	 */
+	for (int k = 1, first = 0; k < enc->norder; k++)
 	{
-		int			first = enc->order[k - 1];
 		int			again = enc->order[k];
 
-		if (enc->codes[first] != enc->codes[again])
+		if (enc->codes[enc->order[first]] != enc->codes[again])
+		{
+			first = k;
 			continue;
-		while (k > 1 && enc->codes[enc->order[k - 2]] == enc->codes[again] &&
-			   enc->order[k - 2] < first)
-			first = enc->order[k - 2];
-		add_finding(enc, again, RULE_DUPLICATE, first,
+		}
+		add_finding(enc, again, RULE_DUPLICATE, enc->order[first],
 					psprintf("%s is listed again; it was already listed at "
 							 "position %d.", ct(enc->codes[again]),
-							 first + 1));
+							 enc->order[first] + 1));
 	}
 }
 
@@ -646,8 +663,10 @@ check_paired_notes(Encounter *enc)
 	{
 		int			ngroups;
 
-		if (enc->nulls[i])
+		/* A repeated code was checked at its first listing. */
+		if (enc->nulls[i] || !enc->first_listing[i])
 			continue;
+		CHECK_FOR_INTERRUPTS();
 
 		/*
 		 * Code first: a named code listed later is out of order; for a
@@ -732,8 +751,10 @@ check_excludes1(Encounter *enc)
 	{
 		int			ngroups;
 
-		if (enc->nulls[i])
+		/* A repeated code was reported at its first listing. */
+		if (enc->nulls[i] || !enc->first_listing[i])
 			continue;
+		CHECK_FOR_INTERRUPTS();
 		ngroups = gather_groups(enc, enc->codes[i], ICD10_NOTE_EXCLUDES1,
 								groups, 16);
 		memset(reported, 0, sizeof(bool) * enc->n);
@@ -752,7 +773,7 @@ check_excludes1(Encounter *enc)
 					{
 						int			j = enc->order[o];
 
-						if (j == i || reported[j] ||
+						if (j == i || reported[j] || !enc->first_listing[j] ||
 							enc->codes[j] == enc->codes[i] ||
 							!note_allows(note, enc->codes[j]))
 							continue;
@@ -845,26 +866,23 @@ check_drugs(Encounter *enc)
 							 "first-listed. List the condition first.",
 							 ct(first)));
 
-	for (int i = 1; i < enc->n; i++)
+	/* The first condition that is not an injury or external cause. */
+	for (int i = 0, condition = -1; i < enc->n; i++)
 	{
-		if (enc->nulls[i] || !is_poisoning(enc->codes[i]))
-			continue;
-		for (int j = 0; j < i; j++)
-		{
-			char		c;
+		char		c;
 
-			if (enc->nulls[j])
-				continue;
-			c = icd10_char_at(enc->codes[j], 0);
-			if (c == 'S' || c == 'T' || is_external(enc->codes[j]))
-				continue;
-			add_finding(enc, i, RULE_POISONING_NOT_FIRST, j,
+		if (enc->nulls[i])
+			continue;
+		if (condition >= 0 && is_poisoning(enc->codes[i]))
+			add_finding(enc, i, RULE_POISONING_NOT_FIRST, condition,
 						psprintf("%s is a poisoning code listed after %s; "
 								 "list the poisoning first, then its "
 								 "manifestations.", ct(enc->codes[i]),
-								 ct(enc->codes[j])));
-			break;
-		}
+								 ct(enc->codes[condition])));
+		c = icd10_char_at(enc->codes[i], 0);
+		if (condition < 0 && c != 'S' && c != 'T' &&
+			!is_external(enc->codes[i]))
+			condition = i;
 	}
 }
 
@@ -1022,24 +1040,6 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 					 errhint("Use \"M\", \"F\", \"U\" or NULL.")));
 	}
 
-	/* The list: NULL and empty lists have no findings. */
-	if (PG_ARGISNULL(0))
-		return;
-	arr = PG_GETARG_ARRAYTYPE_P(0);
-	ndims = ARR_NDIM(arr);
-	if (ndims > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("a diagnosis list must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ndims)));
-	if (ndims == 0)
-		return;
-	deconstruct_array(arr, ARR_ELEMTYPE(arr), sizeof(Icd10), true,
-					  TYPALIGN_DOUBLE, &elems, &enc->nulls, &enc->n);
-	enc->codes = palloc(sizeof(Icd10) * enc->n);
-	for (int i = 0; i < enc->n; i++)
-		enc->codes[i] = enc->nulls[i] ? 0 : DatumGetIcd10(elems[i]);
-
 	/* The release. */
 	enc->cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
 	if (by_date)
@@ -1067,6 +1067,24 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 									   text_to_cstring(PG_GETARG_TEXT_PP(1)),
 									   ICD10_PART_ALL);
 
+	/* The list: NULL and empty lists have no findings. */
+	if (PG_ARGISNULL(0))
+		return;
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	ndims = ARR_NDIM(arr);
+	if (ndims > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("a diagnosis list must be a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ndims)));
+	if (ndims == 0)
+		return;
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), sizeof(Icd10), true,
+					  TYPALIGN_DOUBLE, &elems, &enc->nulls, &enc->n);
+	enc->codes = palloc(sizeof(Icd10) * enc->n);
+	for (int i = 0; i < enc->n; i++)
+		enc->codes[i] = enc->nulls[i] ? 0 : DatumGetIcd10(elems[i]);
+
 	/* Sort once: every family question is then a binary search. */
 	enc->order = palloc(sizeof(int) * enc->n);
 	for (int i = 0; i < enc->n; i++)
@@ -1074,6 +1092,11 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 			enc->order[enc->norder++] = i;
 	sort_encounter = enc;
 	qsort(enc->order, enc->norder, sizeof(int), order_by_code);
+	enc->first_listing = palloc0(sizeof(bool) * enc->n);
+	for (int k = 0; k < enc->norder; k++)
+		enc->first_listing[enc->order[k]] =
+			(k == 0 || enc->codes[enc->order[k - 1]] !=
+			 enc->codes[enc->order[k]]);
 
 	/* The rules. */
 	check_codes(enc);

@@ -24,6 +24,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -95,6 +96,7 @@ icd10_parse_refs(const char *text, Icd10Ref *refs, int max)
 			const char *s;
 			Icd10		first;
 			Icd10		last;
+			Icd10		second;
 			Icd10Parse	parse;
 			Icd10RefKind kind = ICD10_REF_CODE;
 			int			len;
@@ -102,7 +104,7 @@ icd10_parse_refs(const char *text, Icd10Ref *refs, int max)
 			while (end < close && *end != ',')
 				end++;
 			s = piece;
-			while (s < end && *s == ' ')
+			while (s < end && (*s == ' ' || *s == '('))
 				s++;
 
 			/* The first code: letters, digits and a dot. */
@@ -134,9 +136,10 @@ icd10_parse_refs(const char *text, Icd10Ref *refs, int max)
 					if (rlen > 0 && r[rlen - 1] == '.')
 						rlen--;
 					if (rlen >= ICD10_MIN_LEN && looks_like_code(r, rlen) &&
-						icd10_parse(r, rlen, ICD10_MIN_LEN, &last, &parse) &&
-						last >= first)
+						icd10_parse(r, rlen, ICD10_MIN_LEN, &second, &parse) &&
+						second >= first)
 					{
+						last = second;
 						kind = ICD10_REF_RANGE;
 						q = r + rlen;
 						if (q < end && *q == '.')
@@ -227,12 +230,17 @@ typedef struct TabularRows
 	const char *section;
 } TabularRows;
 
-/* The text content of a node, as a palloc'd string (never NULL). */
+/*
+ * The text content of a node, as a palloc'd string in the database
+ * encoding (never NULL).  libxml2 gives UTF-8.
+ */
 static char *
 node_text(xmlNodePtr node)
 {
 	xmlChar    *content = xmlNodeGetContent(node);
-	char	   *result = pstrdup(content ? (const char *) content : "");
+	const char *utf8 = content ? (const char *) content : "";
+	char	   *result = pstrdup(pg_any_to_server(utf8, strlen(utf8),
+												  PG_UTF8));
 
 	if (content)
 		xmlFree(content);
@@ -364,6 +372,7 @@ walk_diag(TabularRows *rows, xmlNodePtr diag, bool idce_above,
 	bool		elsewhere;
 	bool		code_first;
 
+	check_stack_depth();
 	if (name_node == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_XML_DOCUMENT),
@@ -402,6 +411,15 @@ walk_diag(TabularRows *rows, xmlNodePtr diag, bool idce_above,
 				strcmp((const char *) e->name, "extension") != 0)
 				continue;
 			ch = xmlGetProp(e, (const xmlChar *) "char");
+			if (ch == NULL || strlen((const char *) ch) != 1 ||
+				!((ch[0] >= 'A' && ch[0] <= 'Z') ||
+				  (ch[0] >= '0' && ch[0] <= '9')))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_XML_DOCUMENT),
+						 errmsg("Tabular List 7th character \"%s\" of %s is "
+								"not a letter or a digit",
+								ch ? (const char *) ch : "", name),
+						 errdetail("Line %d of the XML file.", e->line)));
 			r = icd10_rows_add(&rows->seventh);
 			rows->seventh.values[0][r] = Icd10GetDatum(code);
 			rows->seventh.values[1][r] =
@@ -464,7 +482,14 @@ walk_tabular(TabularRows *rows, xmlNodePtr root)
 
 		/* The chapter's own notes. */
 		name = child_named(ch, "name");
-		chapter = name ? node_text(name) : pstrdup("0");
+		chapter = name ? node_text(name) : pstrdup("");
+		if (strspn(chapter, "0123456789") != strlen(chapter) ||
+			chapter[0] == '\0' || strlen(chapter) > 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_XML_DOCUMENT),
+					 errmsg("Tabular List chapter name \"%s\" is not a "
+							"number", chapter),
+					 errdetail("Line %d of the XML file.", ch->line)));
 		rows->chapter = chapter;
 		label = psprintf("chapter %s", chapter);
 		chapter_code_first = collect_notes(rows, ch, label, "chapter", false,
@@ -531,19 +556,14 @@ store_tabular(Oid fn_oid, const char *release, const char *version,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* Step 1: forget what an earlier load of this release stored. */
+	/*
+	 * Step 1: record the tabular of the release.  This locks its row, so
+	 * that concurrent loads of one release run one after the other.
+	 */
 	types[0] = TEXTOID;
-	args[0] = CStringGetTextDatum(release);
-	for (int i = 0; i < (int) lengthof(tables); i++)
-		icd10_run(psprintf("DELETE FROM %s.%s WHERE release = $1", nsp,
-						   tables[i]), 1, types, args, SPI_OK_DELETE);
-	icd10_run(psprintf("DELETE FROM %s.icd10_code_edit WHERE release = $1 "
-					   "AND source = 'tabular'", nsp),
-			  1, types, args, SPI_OK_DELETE);
-
-	/* Step 2: record the tabular of the release. */
 	types[1] = TEXTOID;
 	types[2] = TEXTOID;
+	args[0] = CStringGetTextDatum(release);
 	args[1] = CStringGetTextDatum(version);
 	args[2] = CStringGetTextDatum(source);
 	icd10_run(psprintf("INSERT INTO %s.icd10_tabular AS t (release, "
@@ -554,6 +574,14 @@ store_tabular(Oid fn_oid, const char *release, const char *version,
 					   "source = excluded.source, "
 					   "loaded_at = excluded.loaded_at", nsp),
 			  3, types, args, SPI_OK_INSERT);
+
+	/* Step 2: forget what an earlier load of this release stored. */
+	for (int i = 0; i < (int) lengthof(tables); i++)
+		icd10_run(psprintf("DELETE FROM %s.%s WHERE release = $1", nsp,
+						   tables[i]), 1, types, args, SPI_OK_DELETE);
+	icd10_run(psprintf("DELETE FROM %s.icd10_code_edit WHERE release = $1 "
+					   "AND source = 'tabular'", nsp),
+			  1, types, args, SPI_OK_DELETE);
 
 	/* Step 3: the notes, their references, 7th characters and scopes. */
 	icd10_rows_insert(nsp, "icd10_note",
@@ -672,7 +700,7 @@ icd10_load_tabular(PG_FUNCTION_ARGS)
 
 	icd10_check_file(path);
 	doc = xmlReadFile(path, NULL,
-					  XML_PARSE_NONET | XML_PARSE_HUGE |
+					  XML_PARSE_NONET |
 					  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
 	{
@@ -825,6 +853,11 @@ read_edit_lines(gzFile file, const char *path, const char *source,
 		int			age_max;
 
 		lineno++;
+		if (strchr(buf, '\n') == NULL && !gzeof(file))
+			bad_edit_line(path, lineno,
+						  psprintf("The line is longer than %d bytes.",
+								   (int) sizeof(buf) - 2));
+		icd10_check_gzip(file, path);
 		buf[strcspn(buf, "\r\n")] = '\0';
 		if (lineno == 1 || buf[0] == '\0')
 			continue;			/* the header, or a blank line */
@@ -867,6 +900,14 @@ read_edit_lines(gzFile file, const char *path, const char *source,
 		if ((lineno & 0x3FFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+
+	/* A damaged gzip stream ends the reading early: say so. */
+	icd10_check_gzip(file, path);
+	if (lineno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_BAD_COPY_FILE_FORMAT),
+				 errmsg("edit attribute file \"%s\" is empty", path),
+				 errdetail("A header line is expected first.")));
 }
 
 /*
