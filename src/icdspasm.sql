@@ -230,7 +230,8 @@ CREATE TABLE @extschema@.icd10_release (
 	source text NOT NULL,
 	complete boolean NOT NULL,
 	loaded_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CHECK (effective_from <= effective_to)
+	CHECK (effective_from <= effective_to),
+	CHECK (pg_catalog.octet_length(name) BETWEEN 1 AND 63)
 );
 
 CREATE TABLE @extschema@.icd10_code (
