@@ -18,7 +18,9 @@ as_server_user() {
 	fi
 }
 
-# Find a TCP port on localhost that nothing listens on.
+# Find a TCP port on localhost that nothing listens on.  The cluster
+# listens on a Unix socket in its own folder only, so the port just names
+# the socket; a free one avoids confusing anyone who looks.
 free_port() {
 	local port
 	for port in $(seq 54320 54420); do
@@ -61,12 +63,26 @@ cluster_start() {
 	export PGHOST="$CLUSTER_DIR" PGPORT="$port" PGUSER=postgres
 }
 
-# Fail early, and clearly, when the server cannot read the shared files.
+# The server reads the shared files where they are.  When its user cannot
+# reach them (a checkout under a private folder, such as one mktemp made),
+# let it through: as root, give others the search (x) bit on each folder
+# above the file that lacks it.  Nothing is copied.  Fail clearly when the
+# file stays unreadable.
 check_server_can_read() {
-	local file=$1
+	local file=$1 dir
+	if ! as_server_user test -r "$file" && [ "$(id -u)" -eq 0 ]; then
+		dir=$(dirname "$(readlink -f "$file")")
+		while [ "$dir" != "/" ]; do
+			if ! as_server_user test -x "$dir"; then
+				echo "note: letting the server through $dir (chmod o+x)"
+				chmod o+x "$dir"
+			fi
+			dir=$(dirname "$dir")
+		done
+	fi
 	if ! as_server_user test -r "$file"; then
-		echo "the server's user cannot read $file; make its folders" \
-			"readable to others" >&2
+		echo "the server's user cannot read $file; make it and its" \
+			"folders readable to others" >&2
 		return 1
 	fi
 }
