@@ -9,10 +9,11 @@
 PG_CONFIG=${PG_CONFIG:-pg_config}
 PGBIN=$("$PG_CONFIG" --bindir)
 
-# Run a command as the server's user.
+# Run a command as the server's user, from / so that a private current
+# folder does not matter.
 as_server_user() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
