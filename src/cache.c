@@ -330,9 +330,11 @@ read_notes(Icd10Cache *c, Icd10Release *rel)
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
-		ArrayType  *keys = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc,
-															6, &isnull));
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		ArrayType  *keys;
+
+		keys = DatumGetArrayTypeP(SPI_getbinval(tup, SPI_tuptable->tupdesc,
+												6, &isnull));
 
 		rel->nlinks += ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys));
 	}

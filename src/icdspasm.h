@@ -183,7 +183,7 @@ typedef struct Icd10Integral
 
 typedef struct Icd10Cache
 {
-	Oid			fn_oid;			/* a function of ours, to find our schema */
+	Oid			fn_oid;			/* one of our functions: finds our schema */
 	MemoryContext context;		/* where the cache and its parts live */
 	int			nreleases;
 	Icd10Release *releases;		/* sorted by effective_from, oldest first */
@@ -282,6 +282,7 @@ extern void icd10_rows_insert(const char *nsp, const char *table,
 							  const char *suffix);
 extern void icd10_check_file(const char *path);
 extern void icd10_check_gzip(void *gzfile, const char *path);
+extern void *icd10_open_gz(const char *path);
 extern void icd10_run(const char *query, int nargs, Oid *types, Datum *args,
 					  int expected);
 

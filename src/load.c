@@ -203,14 +203,7 @@ read_lines(gzFile file, const char *path, OrderRows *rows)
 static void
 read_order_file(const char *path, OrderRows *rows)
 {
-	gzFile		file;
-
-	icd10_check_file(path);
-	file = gzopen(path, "rb");
-	if (file == NULL)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	gzFile		file = icd10_open_gz(path);
 
 	PG_TRY();
 	{

@@ -43,6 +43,24 @@ icd10_check_file(const char *path)
 }
 
 /*
+ * icd10_open_gz
+ *		Open a loader's file, plain or gzip-compressed, for reading.
+ */
+void *
+icd10_open_gz(const char *path)
+{
+	gzFile		file;
+
+	icd10_check_file(path);
+	file = gzopen(path, "rb");
+	if (file == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	return file;
+}
+
+/*
  * icd10_check_gzip
  *		Stop a load when zlib reports a damaged or cut-off gzip stream, or a
  *		read error.

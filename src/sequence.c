@@ -203,7 +203,8 @@ find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip,
 {
 	int			best = -1;
 
-	for (int i = order_lower(enc, first); i < enc->norder && enc->codes[enc->order[i]] <= last; i++)
+	for (int i = order_lower(enc, first);
+		 i < enc->norder && enc->codes[enc->order[i]] <= last; i++)
 	{
 		int			pos = enc->order[i];
 

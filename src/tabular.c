@@ -644,6 +644,31 @@ store_tabular_cb(void *arg)
 }
 
 /*
+ * loader_args
+ *		Check the caller and the arguments (release, file [, source]) of a
+ *		loader of notes or attributes: the release must be loaded.
+ */
+static void
+loader_args(FunctionCallInfo fcinfo, char **release, char **path,
+			char **source)
+{
+	Icd10Cache *cache;
+
+	icd10_check_loader_privilege();
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("release name and file must not be null")));
+	*release = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	*path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	*source = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ?
+		text_to_cstring(PG_GETARG_TEXT_PP(2)) : *path;
+
+	cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
+	(void) icd10_release_named(cache, *release, 0);
+}
+
+/*
  * icd10_load_tabular(release, tabular_file [, source]): load the
  * instructional notes of a Tabular List XML file (plain or gzip) for a
  * loaded release.  Returns what was loaded.
@@ -659,25 +684,12 @@ icd10_load_tabular(PG_FUNCTION_ARGS)
 	xmlNodePtr	root;
 	TabularRows rows;
 	char	   *volatile version = NULL;
-	Icd10Cache *cache;
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false, false, false, false, false, false, false};
 	StoreTabularArgs args;
 
-	icd10_check_loader_privilege();
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("release name and file must not be null")));
-	release = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	path = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	source = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ?
-		text_to_cstring(PG_GETARG_TEXT_PP(2)) : path;
-
-	/* The release must be loaded: notes belong to one. */
-	cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	(void) icd10_release_named(cache, release, 0);
+	loader_args(fcinfo, &release, &path, &source);
 
 	/* Parse the whole file; libxml2 reads gzip by itself. */
 	memset(&rows, 0, sizeof(rows));
@@ -926,37 +938,20 @@ icd10_load_edits(PG_FUNCTION_ARGS)
 	char	   *source;
 	gzFile		file;
 	Icd10Rows	rows;
-	Icd10Cache *cache;
 	StoreEditsArgs args;
 	Oid			types[5] = {TEXTOID, InvalidOid, INT4OID, INT4OID, TEXTOID};
 
-	icd10_check_loader_privilege();
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("release name and file must not be null")));
-	release = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	path = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	source = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ?
-		text_to_cstring(PG_GETARG_TEXT_PP(2)) : path;
+	loader_args(fcinfo, &release, &path, &source);
 	if (strcmp(source, "tabular") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source \"tabular\" is reserved for attributes "
 						"derived from the Tabular List")));
 
-	cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
-	(void) icd10_release_named(cache, release, 0);
-
 	/* Read the file, closing it whatever happens. */
 	types[1] = icd10_type_oid(fcinfo->flinfo->fn_oid);
 	icd10_rows_init(&rows, 5, types);
-	icd10_check_file(path);
-	file = gzopen(path, "rb");
-	if (file == NULL)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	file = icd10_open_gz(path);
 	PG_TRY();
 	{
 		read_edit_lines(file, path, source, &rows);
