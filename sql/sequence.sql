@@ -66,6 +66,7 @@ FROM (VALUES
 	('invalid_code', '{S39.012}', NULL, NULL, NULL),
 	('invalid_code', '{T50.15A}', NULL, NULL, NULL),
 	('invalid_code', '{G35}', NULL, NULL, NULL),
+	('invalid_code once for a repeat', '{M62.839,M62.839}', NULL, NULL, NULL),
 	('null_code', '{M62.830,NULL}', NULL, NULL, NULL),
 	('duplicate', '{M62.830,R25.2,M62.830,M62.830}', NULL, NULL, NULL),
 	('duplicate, five times', '{A00.0,A00.0,A00.0,A00.0,A00.0}', NULL, NULL, NULL),
@@ -125,6 +126,8 @@ SELECT icd10_sequence_ok('{G35}', date '2025-09-30') AS fy2025,
 
 -- NULL, empty, NULL elements, more than one dimension, and a long list.
 SELECT count(*) AS null_list FROM icd10_sequence_findings(NULL);
+SELECT count(*) AS null_list_any_release
+FROM icd10_sequence_findings(NULL, 'FY1999');
 SELECT icd10_sequence_ok(NULL) IS NULL AS ok_is_null;
 SELECT count(*) AS empty_list, icd10_sequence_ok('{}') AS ok
 FROM icd10_sequence_findings('{}');

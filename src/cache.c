@@ -46,6 +46,9 @@ char	   *icd10_release_guc = NULL;
 static Icd10Cache *cache = NULL;
 static MemoryContext cache_context = NULL;
 static bool cache_valid = false;
+
+/* Was any of the cache read during a parallel query, with its snapshot? */
+static bool cache_read_in_parallel = false;
 static bool callback_registered = false;
 
 /* Our tables: a change to any of them makes the cache stale. */
@@ -94,19 +97,6 @@ icd10_relcache_callback(Datum arg, Oid relid)
 	for (int i = 0; i < (int) lengthof(cached_relids); i++)
 		if (cached_relids[i] == relid)
 			cache_valid = false;
-}
-
-/*
- * icd10_qualified_table
- *		The schema-qualified, quoted name of one of our tables, found in the
- *		schema of the calling function (the extension's schema).
- */
-char *
-icd10_qualified_table(Oid fn_oid, const char *table)
-{
-	Oid			nsp = get_func_namespace(fn_oid);
-
-	return quote_qualified_identifier(get_namespace_name(nsp), table);
 }
 
 /* The OID of the icd10 type, found in the schema of the calling function. */
@@ -232,15 +222,19 @@ cache_read_begin(void)
 		elog(ERROR, "SPI_connect failed");
 
 	/*
-	 * XXX: parallel mode may not take a new snapshot, so a parallel query
-	 * reads with its own; a parallel worker's cache lives for one query.
+	 * Parallel mode may not take a new snapshot, so a parallel query reads
+	 * with its own; icd10_cache_get reads such a cache again afterwards.
 	 */
 	if (IsInParallelMode())
+	{
 		PushActiveSnapshot(GetActiveSnapshot());
+		cache_read_in_parallel = true;
+	}
 	else
 		PushActiveSnapshot(GetLatestSnapshot());
 }
 
+/* See cache_read_begin. */
 static void
 cache_read_end(void)
 {
@@ -269,7 +263,7 @@ static void
 read_codes(Icd10Cache *c, Icd10Release *rel)
 {
 	query_release(psprintf("SELECT code, billable FROM %s.icd10_code "
-						   "WHERE release = $1 ORDER BY code",
+						   "WHERE release OPERATOR(pg_catalog.=) $1 ORDER BY code",
 						   icd10_schema_name(c->fn_oid)), rel);
 
 	rel->codes = MemoryContextAlloc(c->context, sizeof(Icd10) *
@@ -306,22 +300,28 @@ read_notes(Icd10Cache *c, Icd10Release *rel)
 	query_release(psprintf("SELECT n.kind, n.node, n.note, "
 						   "COALESCE((SELECT pg_catalog.array_agg("
 						   "r.first_code ORDER BY r.ref_no) "
-						   "FROM %s.icd10_note_ref r WHERE r.release = "
-						   "n.release AND r.note_id = n.note_id), '{}'), "
+						   "FROM %s.icd10_note_ref r WHERE r.release "
+						   "OPERATOR(pg_catalog.=) n.release AND r.note_id "
+						   "OPERATOR(pg_catalog.=) n.note_id), '{}'), "
 						   "COALESCE((SELECT pg_catalog.array_agg("
 						   "r.last_code ORDER BY r.ref_no) "
-						   "FROM %s.icd10_note_ref r WHERE r.release = "
-						   "n.release AND r.note_id = n.note_id), '{}'), "
+						   "FROM %s.icd10_note_ref r WHERE r.release "
+						   "OPERATOR(pg_catalog.=) n.release AND r.note_id "
+						   "OPERATOR(pg_catalog.=) n.note_id), '{}'), "
 						   "CASE WHEN n.code IS NOT NULL THEN ARRAY[n.code] "
 						   "ELSE COALESCE((SELECT pg_catalog.array_agg("
 						   "s.category) FROM %s.icd10_scope s "
-						   "WHERE s.release = n.release AND "
-						   "((n.node_kind = 'section' AND s.section = n.node) "
-						   "OR (n.node_kind = 'chapter' AND "
-						   "'chapter ' || s.chapter = n.node))), '{}') END "
-						   "FROM %s.icd10_note n WHERE n.release = $1 "
-						   "AND n.kind IN ('excludes1', 'codeFirst', "
-						   "'useAdditionalCode') ORDER BY n.note_id",
+						   "WHERE s.release OPERATOR(pg_catalog.=) n.release "
+						   "AND ((n.node_kind OPERATOR(pg_catalog.=) 'section' "
+						   "AND s.section OPERATOR(pg_catalog.=) n.node) OR "
+						   "(n.node_kind OPERATOR(pg_catalog.=) 'chapter' AND "
+						   "pg_catalog.concat('chapter ', s.chapter) "
+						   "OPERATOR(pg_catalog.=) n.node))), '{}') END "
+						   "FROM %s.icd10_note n WHERE n.release "
+						   "OPERATOR(pg_catalog.=) $1 AND n.kind "
+						   "OPERATOR(pg_catalog.=) ANY ('{excludes1,codeFirst,"
+						   "useAdditionalCode}'::pg_catalog.text[]) "
+						   "ORDER BY n.note_id",
 						   nsp, nsp, nsp, nsp), rel);
 	nrows = SPI_processed;
 
@@ -398,7 +398,8 @@ read_seventh(Icd10Cache *c, Icd10Release *rel)
 						   "pg_catalog.string_agg(character, '' "
 						   "ORDER BY character), "
 						   "pg_catalog.array_agg(meaning ORDER BY character) "
-						   "FROM %s.icd10_seventh WHERE release = $1 "
+						   "FROM %s.icd10_seventh "
+						   "WHERE release OPERATOR(pg_catalog.=) $1 "
 						   "GROUP BY code ORDER BY code USING OPERATOR(%s.<)",
 						   nsp, nsp), rel);
 
@@ -420,6 +421,9 @@ read_seventh(Icd10Cache *c, Icd10Release *rel)
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3,
 														   &isnull)),
 						  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+		if (n != (int) strlen(sev->chars))
+			elog(ERROR, "7th characters of %s are not one byte each",
+				 SPI_getvalue(tup, desc, 1));
 		sev->meanings = MemoryContextAlloc(c->context,
 										   sizeof(char *) * Max(n, 1));
 		for (int k = 0; k < n; k++)
@@ -442,7 +446,8 @@ read_edits(Icd10Cache *c, Icd10Release *rel)
 	const char *nsp = icd10_schema_name(c->fn_oid);
 
 	query_release(psprintf("SELECT code, edit, age_min, age_max "
-						   "FROM %s.icd10_code_edit WHERE release = $1 "
+						   "FROM %s.icd10_code_edit "
+						   "WHERE release OPERATOR(pg_catalog.=) $1 "
 						   "ORDER BY code USING OPERATOR(%s.<)", nsp, nsp),
 				  rel);
 
@@ -701,8 +706,14 @@ icd10_cache_get(Oid fn_oid)
 	MemoryContext build_context;
 	Icd10Cache *fresh;
 
-	if (cache_valid && cache != NULL)
+	/*
+	 * A cache read during a parallel query used that query's snapshot; it
+	 * is read again, with the latest, once outside parallel mode.
+	 */
+	if (cache_valid && cache != NULL &&
+		!(cache_read_in_parallel && !IsInParallelMode()))
 		return cache;
+	cache_read_in_parallel = false;
 
 	/* Hook into invalidation, once per backend. */
 	if (!callback_registered)

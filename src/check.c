@@ -17,6 +17,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
@@ -542,7 +543,7 @@ icd10_check(PG_FUNCTION_ARGS)
 	Icd10Cache *cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
 	Icd10Release *rel;
 
-	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+	if (PG_NARGS() > 1)
 		rel = icd10_release_named(cache,
 								  text_to_cstring(PG_GETARG_TEXT_PP(1)),
 								  ICD10_PART_CHECK);
@@ -852,6 +853,8 @@ icd10_expand(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2];
 
+		if ((i & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		values[0] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &nulls[0]);
 		values[1] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &nulls[1]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,

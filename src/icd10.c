@@ -412,8 +412,7 @@ icd10_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* The six comparison operators. */
-
+/* icd10_eq: the = operator. */
 PG_FUNCTION_INFO_V1(icd10_eq);
 Datum
 icd10_eq(PG_FUNCTION_ARGS)
@@ -422,6 +421,7 @@ icd10_eq(PG_FUNCTION_ARGS)
 									  PG_GETARG_ICD10(1)) == 0);
 }
 
+/* icd10_ne: the <> operator. */
 PG_FUNCTION_INFO_V1(icd10_ne);
 Datum
 icd10_ne(PG_FUNCTION_ARGS)
@@ -430,6 +430,7 @@ icd10_ne(PG_FUNCTION_ARGS)
 									  PG_GETARG_ICD10(1)) != 0);
 }
 
+/* icd10_lt: the < operator. */
 PG_FUNCTION_INFO_V1(icd10_lt);
 Datum
 icd10_lt(PG_FUNCTION_ARGS)
@@ -438,6 +439,7 @@ icd10_lt(PG_FUNCTION_ARGS)
 									  PG_GETARG_ICD10(1)) < 0);
 }
 
+/* icd10_le: the <= operator. */
 PG_FUNCTION_INFO_V1(icd10_le);
 Datum
 icd10_le(PG_FUNCTION_ARGS)
@@ -446,6 +448,7 @@ icd10_le(PG_FUNCTION_ARGS)
 									  PG_GETARG_ICD10(1)) <= 0);
 }
 
+/* icd10_gt: the > operator. */
 PG_FUNCTION_INFO_V1(icd10_gt);
 Datum
 icd10_gt(PG_FUNCTION_ARGS)
@@ -454,6 +457,7 @@ icd10_gt(PG_FUNCTION_ARGS)
 									  PG_GETARG_ICD10(1)) > 0);
 }
 
+/* icd10_ge: the >= operator. */
 PG_FUNCTION_INFO_V1(icd10_ge);
 Datum
 icd10_ge(PG_FUNCTION_ARGS)

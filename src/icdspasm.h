@@ -30,6 +30,11 @@
 #error "icdspasm needs a 64-bit Datum to pass the icd10 type by value"
 #endif
 
+/* PostgreSQL 13 names the predefined roles "default roles". */
+#if PG_VERSION_NUM < 140000
+#define ROLE_PG_READ_SERVER_FILES DEFAULT_ROLE_READ_SERVER_FILES
+#endif
+
 typedef uint64 Icd10;
 
 #define ICD10_MIN_LEN		3	/* a category has three characters */
@@ -205,7 +210,6 @@ extern int	icd10_release_find(const Icd10Release *rel, Icd10 code);
 extern int	icd10_release_lower(const Icd10Release *rel, Icd10 code);
 extern int	icd10_lower_bound(const void *base, int n, size_t size,
 							  Icd10 key);
-extern char *icd10_qualified_table(Oid fn_oid, const char *table);
 extern Oid	icd10_type_oid(Oid fn_oid);
 extern const char *icd10_schema_name(Oid fn_oid);
 extern char *icd10_date_text(DateADT date);

@@ -34,7 +34,8 @@ CREATE TYPE @extschema@.icd10 (
 );
 
 COMMENT ON TYPE @extschema@.icd10 IS
-	'ICD-10-CM code: a letter, then 2 to 6 letters or digits, with an optional dot after the third character, in any case';
+	'ICD-10-CM code: a letter, 2 to 6 letters or digits, an optional dot '
+	'after the third character, any case';
 COMMENT ON FUNCTION @extschema@.icd10_in(cstring) IS 'I/O';
 COMMENT ON FUNCTION @extschema@.icd10_out(@extschema@.icd10) IS 'I/O';
 COMMENT ON FUNCTION @extschema@.icd10_recv(internal) IS 'I/O';
@@ -140,6 +141,19 @@ CREATE OPERATOR @extschema@.>= (
 	RESTRICT = scalargesel, JOIN = scalargejoinsel
 );
 
+COMMENT ON OPERATOR @extschema@.= (@extschema@.icd10, @extschema@.icd10)
+	IS 'equal';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.icd10, @extschema@.icd10)
+	IS 'not equal';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.icd10, @extschema@.icd10)
+	IS 'less than';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.icd10, @extschema@.icd10)
+	IS 'less than or equal';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.icd10, @extschema@.icd10)
+	IS 'greater than';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.icd10, @extschema@.icd10)
+	IS 'greater than or equal';
+
 -- btequalimage: equal codes are bitwise equal, so deduplication is safe.
 CREATE OPERATOR CLASS @extschema@.icd10_ops
 	DEFAULT FOR TYPE @extschema@.icd10 USING btree AS
@@ -157,6 +171,11 @@ CREATE OPERATOR CLASS @extschema@.icd10_hash_ops
 	OPERATOR 1 @extschema@.=,
 	FUNCTION 1 @extschema@.icd10_hash(@extschema@.icd10),
 	FUNCTION 2 @extschema@.icd10_hash_extended(@extschema@.icd10, bigint);
+
+COMMENT ON OPERATOR CLASS @extschema@.icd10_ops USING btree
+	IS 'default btree operator class for icd10';
+COMMENT ON OPERATOR CLASS @extschema@.icd10_hash_ops USING hash
+	IS 'default hash operator class for icd10';
 
 --
 -- Hierarchy: a <@ b when a is b or lies under it.  The support functions
@@ -213,6 +232,11 @@ CREATE OPERATOR @extschema@.@> (
 	COMMUTATOR = OPERATOR(@extschema@.<@),
 	RESTRICT = contsel, JOIN = contjoinsel
 );
+
+COMMENT ON OPERATOR @extschema@.<@ (@extschema@.icd10, @extschema@.icd10)
+	IS 'is the same code as or lies under';
+COMMENT ON OPERATOR @extschema@.@> (@extschema@.icd10, @extschema@.icd10)
+	IS 'is the same code as or lies above';
 
 --
 -- Reference tables.  Releases sit side by side; every code row names its
@@ -271,7 +295,8 @@ COMMENT ON TABLE @extschema@.icd10_code IS
 COMMENT ON TABLE @extschema@.icd10_chapter IS
 	'the 22 chapters of ICD-10-CM, as category ranges';
 COMMENT ON TABLE @extschema@.icd10_block IS
-	'ICD-10-CM blocks (sections) in tabular order; members lists categories outside the text range';
+	'ICD-10-CM blocks (sections) in tabular order; members lists '
+	'categories outside the text range';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.icd10_release',
 										   'WHERE name <> ''FY2027''');
@@ -581,7 +606,7 @@ CREATE TABLE @extschema@.icd10_seventh (
 	release text NOT NULL
 		REFERENCES @extschema@.icd10_tabular (release) ON DELETE CASCADE,
 	code @extschema@.icd10 NOT NULL,
-	character text NOT NULL,
+	character text NOT NULL CHECK (pg_catalog.octet_length(character) = 1),
 	meaning text NOT NULL,
 	PRIMARY KEY (release, code, character)
 );
@@ -603,8 +628,8 @@ CREATE TABLE @extschema@.icd10_code_edit (
 		'manifestation_not_pdx', 'unacceptable_pdx',
 		'unacceptable_pdx_unless_secondary', 'age_newborn', 'age_pediatric',
 		'age_maternity', 'age_adult', 'sex_male', 'sex_female')),
-	age_min integer,
-	age_max integer,
+	age_min integer CHECK (age_min BETWEEN 0 AND 124),
+	age_max integer CHECK (age_max BETWEEN 0 AND 124),
 	source text NOT NULL,
 	PRIMARY KEY (release, code, edit, source)
 );

@@ -87,7 +87,7 @@ parse_order_line(OrderRows *rows, const char *path, int lineno,
 				 const char *line, int len)
 {
 	Icd10		code;
-	Icd10Parse	parse;
+	Icd10Parse	parse = {0};
 	char		detail[256];
 	int			order_number = 0;
 	int			r;
@@ -216,9 +216,10 @@ read_order_file(const char *path, OrderRows *rows)
 	PG_END_TRY();
 }
 
-/* Order two row indexes by code, for the duplicate check. */
+/* The rows compare_row_codes sorts; qsort passes no context. */
 static OrderRows *sort_rows;
 
+/* Order two row indexes by code, for the duplicate check. */
 static int
 compare_row_codes(const void *a, const void *b)
 {
@@ -314,6 +315,7 @@ typedef struct StoreReleaseArgs
 	const char *source;
 } StoreReleaseArgs;
 
+/* store_release, called through icd10_as_table_owner. */
 static void
 store_release_cb(void *arg)
 {

@@ -154,9 +154,10 @@ add_finding(Encounter *enc, int position, Rule rule, int related,
 	enc->nfindings++;
 }
 
-/* Sort helper: positions by code, then by position. */
+/* The encounter order_by_code sorts; qsort passes no context. */
 static Encounter *sort_encounter;
 
+/* Order positions by code, then by position. */
 static int
 order_by_code(const void *a, const void *b)
 {
@@ -594,6 +595,8 @@ check_codes(Encounter *enc)
 						psprintf("Position %d holds no code (NULL).", i + 1));
 			continue;
 		}
+		if (!enc->first_listing[i])
+			continue;			/* a repeat: reported as a duplicate */
 		initStringInfo(&buf);
 		status = icd10_diagnose(enc->cache, enc->rel, enc->codes[i], &buf);
 		if (status != ICD10_BILLABLE)
@@ -1041,6 +1044,10 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 					 errhint("Use \"M\", \"F\", \"U\" or NULL.")));
 	}
 
+	/* A NULL list has no findings, whatever the release. */
+	if (PG_ARGISNULL(0))
+		return;
+
 	/* The release. */
 	enc->cache = icd10_cache_get(fcinfo->flinfo->fn_oid);
 	if (by_date)
@@ -1068,9 +1075,7 @@ run_checks(FunctionCallInfo fcinfo, bool by_date, Encounter *enc)
 									   text_to_cstring(PG_GETARG_TEXT_PP(1)),
 									   ICD10_PART_ALL);
 
-	/* The list: NULL and empty lists have no findings. */
-	if (PG_ARGISNULL(0))
-		return;
+	/* The list: an empty list has no findings. */
 	arr = PG_GETARG_ARRAYTYPE_P(0);
 	ndims = ARR_NDIM(arr);
 	if (ndims > 1)

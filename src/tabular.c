@@ -376,15 +376,18 @@ walk_diag(TabularRows *rows, xmlNodePtr diag, bool idce_above,
 	if (name_node == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_XML_DOCUMENT),
-				 errmsg("Tabular List diag element without a name"),
-				 errdetail("Line %d of the XML file.", diag->line)));
+				 errmsg("diag element without a name in the Tabular List"),
+				 errdetail("The element is on line %d of the XML file.",
+						   diag->line)));
 	name = node_text(name_node);
 	desc = desc_node ? node_text(desc_node) : pstrdup("");
 	if (!icd10_parse(name, strlen(name), ICD10_MIN_LEN, &code, &parse))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_XML_DOCUMENT),
-				 errmsg("Tabular List diag name \"%s\" is not a code", name),
-				 errdetail("Line %d of the XML file.", diag->line)));
+				 errmsg("diag name \"%s\" in the Tabular List is not a code",
+						name),
+				 errdetail("The element is on line %d of the XML file.",
+						   diag->line)));
 
 	/* A category belongs to the section and chapter around it. */
 	if (depth == 0)
@@ -416,10 +419,11 @@ walk_diag(TabularRows *rows, xmlNodePtr diag, bool idce_above,
 				  (ch[0] >= '0' && ch[0] <= '9')))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_XML_DOCUMENT),
-						 errmsg("Tabular List 7th character \"%s\" of %s is "
-								"not a letter or a digit",
+						 errmsg("7th character \"%s\" of %s in the Tabular "
+								"List is not a letter or a digit",
 								ch ? (const char *) ch : "", name),
-						 errdetail("Line %d of the XML file.", e->line)));
+						 errdetail("The element is on line %d of the XML "
+								   "file.", e->line)));
 			r = icd10_rows_add(&rows->seventh);
 			rows->seventh.values[0][r] = Icd10GetDatum(code);
 			rows->seventh.values[1][r] =
@@ -487,9 +491,10 @@ walk_tabular(TabularRows *rows, xmlNodePtr root)
 			chapter[0] == '\0' || strlen(chapter) > 3)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_XML_DOCUMENT),
-					 errmsg("Tabular List chapter name \"%s\" is not a "
-							"number", chapter),
-					 errdetail("Line %d of the XML file.", ch->line)));
+					 errmsg("chapter name \"%s\" in the Tabular List is not "
+							"a number", chapter),
+					 errdetail("The element is on line %d of the XML file.",
+							   ch->line)));
 		rows->chapter = chapter;
 		label = psprintf("chapter %s", chapter);
 		chapter_code_first = collect_notes(rows, ch, label, "chapter", false,
@@ -635,6 +640,7 @@ typedef struct StoreTabularArgs
 	TabularRows *rows;
 } StoreTabularArgs;
 
+/* store_tabular, called through icd10_as_table_owner. */
 static void
 store_tabular_cb(void *arg)
 {
@@ -748,7 +754,7 @@ icd10_load_tabular(PG_FUNCTION_ARGS)
 	if (rows.scope.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_XML_DOCUMENT),
-				 errmsg("Tabular List file \"%s\" holds no codes", path)));
+				 errmsg("tabular list file \"%s\" holds no codes", path)));
 
 	/* Write as the tables' owner. */
 	args.fn_oid = fcinfo->flinfo->fn_oid;
