@@ -96,6 +96,8 @@ FROM (VALUES
 	('age fine', '{C91.50}', NULL, 40, NULL),
 	('unacceptable_principal', '{B95.0,J02.9}', 'inpatient', NULL, NULL),
 	('unacceptable outpatient (fine)', '{B95.0,J02.9}', 'outpatient', NULL, NULL),
+	('unacceptable unless secondary, alone', '{Z51.89}', 'inpatient', NULL, NULL),
+	('unacceptable unless secondary (fine)', '{Z51.89,I10}', 'inpatient', NULL, NULL),
 	('external cause second (fine)', '{S39.012A,W19.XXXA}', NULL, NULL, NULL)
 ) AS v(rule_under_test, codes, setting, age, sex);
 

@@ -478,6 +478,8 @@ read_edits(Icd10Cache *c, Icd10Release *rel)
 			e->flags |= ICD10_EDIT_MANIFESTATION_PDX;
 		else if (strcmp(edit, "unacceptable_pdx") == 0)
 			e->flags |= ICD10_EDIT_UNACCEPTABLE_PDX;
+		else if (strcmp(edit, "unacceptable_pdx_unless_secondary") == 0)
+			e->flags |= ICD10_EDIT_UNACCEPTABLE_ALONE;
 		else if (strcmp(edit, "sex_male") == 0)
 			e->flags |= ICD10_EDIT_SEX_MALE;
 		else if (strcmp(edit, "sex_female") == 0)

@@ -127,6 +127,7 @@ typedef struct Icd10NoteLink
 #define ICD10_EDIT_AGE			0x08
 #define ICD10_EDIT_SEX_MALE		0x10
 #define ICD10_EDIT_SEX_FEMALE	0x20
+#define ICD10_EDIT_UNACCEPTABLE_ALONE 0x40	/* unless a secondary is coded */
 
 typedef struct Icd10Edit
 {

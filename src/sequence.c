@@ -655,6 +655,12 @@ check_first_listed(Encounter *enc)
 		add_finding(enc, 0, RULE_UNACCEPTABLE_PRINCIPAL, -1,
 					psprintf("%s is unacceptable as the principal diagnosis "
 							 "of an inpatient claim.", ct(first)));
+	else if (enc->inpatient && edit != NULL && enc->n == 1 &&
+			 (edit->flags & ICD10_EDIT_UNACCEPTABLE_ALONE))
+		add_finding(enc, 0, RULE_UNACCEPTABLE_PRINCIPAL, -1,
+					psprintf("%s is unacceptable as the principal diagnosis "
+							 "of an inpatient claim unless a secondary "
+							 "diagnosis is coded.", ct(first)));
 }
 
 /* Rules 5 and 6: Code first and Use additional code notes. */
