@@ -263,7 +263,8 @@ static void
 read_codes(Icd10Cache *c, Icd10Release *rel)
 {
 	query_release(psprintf("SELECT code, billable FROM %s.icd10_code "
-						   "WHERE release OPERATOR(pg_catalog.=) $1 ORDER BY code",
+						   "WHERE release OPERATOR(pg_catalog.=) $1 "
+						   "ORDER BY code",
 						   icd10_schema_name(c->fn_oid)), rel);
 
 	rel->codes = MemoryContextAlloc(c->context, sizeof(Icd10) *

@@ -49,18 +49,6 @@ icd10_status_name(Icd10Status status)
 	return icd10_status_names[status];
 }
 
-/* Canonical text of a code, in a static buffer: for messages only. */
-static const char *
-code_text(Icd10 code)
-{
-	static char buf[2][ICD10_TEXT_BUFLEN];
-	static int	which = 0;
-
-	which = 1 - which;
-	icd10_to_text(code, buf[which]);
-	return buf[which];
-}
-
 /* Is the code in the release billable? */
 static bool
 rel_billable(const Icd10Release *rel, Icd10 code)
@@ -151,7 +139,7 @@ append_code_list(StringInfo buf, const Icd10 *list, int n)
 	{
 		if (i > 0)
 			appendStringInfoString(buf, i == n - 1 ? " and " : ", ");
-		appendStringInfoString(buf, code_text(list[i]));
+		appendStringInfoString(buf, icd10_code_text(list[i]));
 	}
 }
 
@@ -170,7 +158,7 @@ append_family(StringInfo buf, const Icd10Release *rel, Icd10 prefix)
 		appendStringInfoString(buf, "no billable codes lie under it");
 	else if (n == 1)
 		appendStringInfo(buf, "its only billable code is %s",
-						 code_text(list[0]));
+						 icd10_code_text(list[0]));
 	else if (n <= ICD10_LIST_MAX)
 	{
 		appendStringInfo(buf, "its %d billable codes are ", n);
@@ -279,7 +267,7 @@ append_seventh(StringInfo buf, const Icd10Release *rel,
 		return;
 	appendStringInfo(buf, " The Tabular List (%s) defines these 7th "
 					 "characters for %s: ", rel->tabular_version,
-					 code_text(sev->code));
+					 icd10_code_text(sev->code));
 	for (int i = 0; sev->chars[i] != '\0'; i++)
 		appendStringInfo(buf, "%s%c (%s)", i > 0 ? ", " : "", sev->chars[i],
 						 sev->meanings[i]);
@@ -296,7 +284,7 @@ Icd10Status
 icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 			   StringInfo buf)
 {
-	const char *text = code_text(code);
+	const char *text = icd10_code_text(code);
 	int			idx = icd10_release_find(rel, code);
 	Icd10		parent;
 	Icd10		fixed;
@@ -352,7 +340,7 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 			if (parent != 0)
 			{
 				appendStringInfo(buf, " In %s its nearest ancestor is %s, and ",
-								 rel->name, code_text(parent));
+								 rel->name, icd10_code_text(parent));
 				append_family(buf, rel, parent);
 				appendStringInfoChar(buf, '.');
 			}
@@ -387,7 +375,7 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 			appendStringInfo(buf, "7th character %c is not defined for %s "
 							 "in %s; ",
 							 icd10_char_at(code, ICD10_MAX_LEN - 1),
-							 code_text(stem), rel->name);
+							 icd10_code_text(stem), rel->name);
 			append_family(buf, rel, stem);
 			appendStringInfoChar(buf, '.');
 			return ICD10_BAD_7TH;
@@ -399,7 +387,7 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 	if (fixed != 0)
 	{
 		appendStringInfo(buf, "%s lacks the placeholder X; the code in %s "
-						 "is %s.", text, rel->name, code_text(fixed));
+						 "is %s.", text, rel->name, icd10_code_text(fixed));
 		return ICD10_NEEDS_PLACEHOLDER;
 	}
 
@@ -409,7 +397,7 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 	{
 		appendStringInfo(buf, "%s extends %s, which is a complete billable "
 						 "code in %s; drop the extra characters.", text,
-						 code_text(parent), rel->name);
+						 icd10_code_text(parent), rel->name);
 		return ICD10_EXTENDS_BILLABLE;
 	}
 
@@ -418,12 +406,12 @@ icd10_diagnose(const Icd10Cache *cache, const Icd10Release *rel, Icd10 code,
 	if (parent != 0)
 	{
 		appendStringInfo(buf, "; its nearest existing ancestor is %s, and ",
-						 code_text(parent));
+						 icd10_code_text(parent));
 		append_family(buf, rel, parent);
 	}
 	else
 		appendStringInfo(buf, ", and neither is its category %s",
-						 code_text(icd10_prefix(code, ICD10_MIN_LEN)));
+						 icd10_code_text(icd10_prefix(code, ICD10_MIN_LEN)));
 	appendStringInfoChar(buf, '.');
 	if (!rel->complete)
 		appendStringInfo(buf, " %s is loaded incompletely (the embedded "
@@ -471,7 +459,7 @@ icd10_check_text(const Icd10Cache *cache, const Icd10Release *rel,
 			{
 				appendStringInfo(buf, "\"%s\" extends %s, which is a complete "
 								 "billable code in %s; a code has at most "
-								 "%d characters.", str, code_text(reach),
+								 "%d characters.", str, icd10_code_text(reach),
 								 rel->name, ICD10_MAX_LEN);
 				return ICD10_EXTENDS_BILLABLE;
 			}

@@ -311,6 +311,22 @@ icd10_to_text(Icd10 code, char *buf)
 	return n;
 }
 
+/*
+ * icd10_code_text
+ *		The canonical text of a code, for messages, in one of four static
+ *		buffers used in turn: valid until four more calls.
+ */
+const char *
+icd10_code_text(Icd10 code)
+{
+	static char buf[4][ICD10_TEXT_BUFLEN];
+	static int	which = 0;
+
+	which = (which + 1) % 4;
+	icd10_to_text(code, buf[which]);
+	return buf[which];
+}
+
 /* Three-way comparison shared by every operator and support function. */
 static inline int
 icd10_cmp_internal(Icd10 a, Icd10 b)

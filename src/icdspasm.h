@@ -84,6 +84,7 @@ extern bool icd10_is_under(Icd10 code, Icd10 ancestor);
 extern char icd10_char_at(Icd10 code, int pos);
 extern Icd10 icd10_with_char(Icd10 code, int pos, char c);
 extern int	icd10_to_text(Icd10 code, char *buf);
+extern const char *icd10_code_text(Icd10 code);
 
 /* src/cache.c: the backend-local cache of loaded releases */
 
@@ -189,7 +190,7 @@ typedef struct Icd10Integral
 
 typedef struct Icd10Cache
 {
-	Oid			fn_oid;			/* one of our functions: finds our schema */
+	Oid			fn_oid;			/* one of our functions, for our schema */
 	MemoryContext context;		/* where the cache and its parts live */
 	int			nreleases;
 	Icd10Release *releases;		/* sorted by effective_from, oldest first */

@@ -118,18 +118,6 @@ typedef struct Encounter
 	int			maxfindings;
 } Encounter;
 
-/* Canonical text of a code for messages, in one of four static buffers. */
-static const char *
-ct(Icd10 code)
-{
-	static char buf[4][ICD10_TEXT_BUFLEN];
-	static int	which = 0;
-
-	which = (which + 1) % 4;
-	icd10_to_text(code, buf[which]);
-	return buf[which];
-}
-
 /* Record a finding. */
 static void
 add_finding(Encounter *enc, int position, Rule rule, int related,
@@ -214,18 +202,6 @@ find_in_range(const Encounter *enc, Icd10 first, Icd10 last, int skip,
 			best = pos;
 	}
 	return best;
-}
-
-/* Is a code under a family, given as its first code? */
-static bool
-under(Icd10 code, const char *family)
-{
-	Icd10		f;
-	Icd10Parse	parse;
-
-	if (!icd10_parse(family, strlen(family), ICD10_MIN_LEN, &f, &parse))
-		elog(ERROR, "bad built-in family \"%s\"", family);
-	return icd10_is_under(code, f);
 }
 
 /* The category of a code lies in [first, last] (three-character codes). */
@@ -339,7 +315,9 @@ note_allows(const Icd10Note *note, Icd10 code)
 static bool
 is_symptom(Icd10 code)
 {
-	return icd10_char_at(code, 0) == 'R' || under(code, "M62.83");
+	return icd10_char_at(code, 0) == 'R' ||
+		(category_between(code, "M62", "M62") &&
+		 icd10_char_at(code, 3) == '8' && icd10_char_at(code, 4) == '3');
 }
 
 /*
@@ -622,7 +600,7 @@ check_codes(Encounter *enc)
 		}
 		add_finding(enc, again, RULE_DUPLICATE, enc->order[first],
 					psprintf("%s is listed again; it was already listed at "
-							 "position %d.", ct(enc->codes[again]),
+							 "position %d.", icd10_code_text(enc->codes[again]),
 							 enc->order[first] + 1));
 	}
 }
@@ -642,25 +620,25 @@ check_first_listed(Encounter *enc)
 		add_finding(enc, 0, RULE_EXTERNAL_CAUSE_FIRST, -1,
 					psprintf("%s is an external cause code (V00-Y99); it is "
 							 "never first-listed. List the injury or "
-							 "condition first.", ct(first)));
+							 "condition first.", icd10_code_text(first)));
 
 	if (is_manifestation(enc, first))
 		add_finding(enc, 0, RULE_MANIFESTATION_FIRST, -1,
 					psprintf("%s is a manifestation code; it is never "
 							 "first-listed. List the underlying condition "
-							 "first.", ct(first)));
+							 "first.", icd10_code_text(first)));
 
 	if (enc->inpatient && edit != NULL &&
 		(edit->flags & ICD10_EDIT_UNACCEPTABLE_PDX))
 		add_finding(enc, 0, RULE_UNACCEPTABLE_PRINCIPAL, -1,
 					psprintf("%s is unacceptable as the principal diagnosis "
-							 "of an inpatient claim.", ct(first)));
+							 "of an inpatient claim.", icd10_code_text(first)));
 	else if (enc->inpatient && edit != NULL && enc->n == 1 &&
 			 (edit->flags & ICD10_EDIT_UNACCEPTABLE_ALONE))
 		add_finding(enc, 0, RULE_UNACCEPTABLE_PRINCIPAL, -1,
 					psprintf("%s is unacceptable as the principal diagnosis "
 							 "of an inpatient claim unless a secondary "
-							 "diagnosis is coded.", ct(first)));
+							 "diagnosis is coded.", icd10_code_text(first)));
 }
 
 /* Rules 5 and 6: Code first and Use additional code notes. */
@@ -700,26 +678,29 @@ check_paired_notes(Encounter *enc)
 				 !is_drug_intent(enc->codes[i], '5')) ||
 				(open_list && other_condition(enc, i, true)))
 				continue;
-			initStringInfo(&names);
-			append_group_refs(&names, enc, &groups[g]);
 			if (pos >= 0)
 				add_finding(enc, i, RULE_CODE_FIRST_ORDER, pos,
 							psprintf("%s is listed before %s, but %s says "
-									 "to code %s first.", ct(enc->codes[i]),
-									 ct(enc->codes[pos]),
+									 "to code %s first.",
+									 icd10_code_text(enc->codes[i]),
+									 icd10_code_text(enc->codes[pos]),
 									 note_source(enc, "Code first",
 												 groups[g].node),
-									 ct(enc->codes[pos])));
+									 icd10_code_text(enc->codes[pos])));
 			else if (is_manifestation(enc, enc->codes[i]) &&
 					 !group_is_conditional(enc, &groups[g]) &&
 					 !(open_list && other_condition(enc, i, false)))
+			{
+				initStringInfo(&names);
+				append_group_refs(&names, enc, &groups[g]);
 				add_finding(enc, i, RULE_CODE_FIRST_MISSING, -1,
-							psprintf("%s: %s names codes to list first (%s); "
-									 "none of them is present.",
-									 ct(enc->codes[i]),
+							psprintf("%s: %s names codes to list first "
+									 "(%s); none of them is present.",
+									 icd10_code_text(enc->codes[i]),
 									 note_source(enc, "Code first",
 												 groups[g].node),
 									 names.data));
+			}
 		}
 
 		/* Use additional code: say when no named code is present. */
@@ -741,7 +722,8 @@ check_paired_notes(Encounter *enc)
 			append_group_refs(&names, enc, &groups[g]);
 			add_finding(enc, i, RULE_USE_ADDITIONAL_MISSING, -1,
 						psprintf("%s: %s names additional codes (%s); none "
-								 "of them is present.", ct(enc->codes[i]),
+								 "of them is present.",
+								 icd10_code_text(enc->codes[i]),
 								 note_source(enc, "Use additional code",
 											 groups[g].node),
 								 names.data));
@@ -755,7 +737,9 @@ static void
 check_excludes1(Encounter *enc)
 {
 	NoteGroup  *groups = palloc(sizeof(NoteGroup) * 16);
-	bool	   *reported = palloc0(sizeof(bool) * enc->n);
+
+	/* reported_for[j] == i + 1: position j is already reported for i. */
+	int		   *reported_for = palloc0(sizeof(int) * enc->n);
 
 	for (int i = 0; i < enc->n; i++)
 	{
@@ -767,7 +751,6 @@ check_excludes1(Encounter *enc)
 		CHECK_FOR_INTERRUPTS();
 		ngroups = gather_groups(enc, enc->codes[i], ICD10_NOTE_EXCLUDES1,
 								groups, 16);
-		memset(reported, 0, sizeof(bool) * enc->n);
 
 		for (int g = 0; g < ngroups; g++)
 			for (int k = 0; k < groups[g].nnotes; k++)
@@ -783,17 +766,18 @@ check_excludes1(Encounter *enc)
 					{
 						int			j = enc->order[o];
 
-						if (j == i || reported[j] || !enc->first_listing[j] ||
+						if (j == i || reported_for[j] == i + 1 ||
+							!enc->first_listing[j] ||
 							enc->codes[j] == enc->codes[i] ||
 							!note_allows(note, enc->codes[j]))
 							continue;
-						reported[j] = true;
+						reported_for[j] = i + 1;
 						add_finding(enc, i, RULE_EXCLUDES1, j,
 									psprintf("%s and %s are not coded "
 											 "together unless unrelated: %s "
 											 "excludes \"%s\".",
-											 ct(enc->codes[i]),
-											 ct(enc->codes[j]),
+											 icd10_code_text(enc->codes[i]),
+											 icd10_code_text(enc->codes[j]),
 											 note_source(enc, "Excludes1",
 														 note->node),
 											 note->text));
@@ -801,7 +785,7 @@ check_excludes1(Encounter *enc)
 				}
 			}
 	}
-	pfree(reported);
+	pfree(reported_for);
 	pfree(groups);
 }
 
@@ -825,20 +809,22 @@ check_pregnancy(Encounter *enc)
 					psprintf("%s is listed before the pregnancy code %s; "
 							 "chapter 15 codes take sequencing priority. "
 							 "If the pregnancy is incidental, use Z33.1 "
-							 "instead.", ct(enc->codes[0]),
-							 ct(enc->codes[first_o])));
+							 "instead.", icd10_code_text(enc->codes[0]),
+							 icd10_code_text(enc->codes[first_o])));
 
 	for (int i = 0; i < enc->n; i++)
 	{
 		Icd10		c = enc->codes[i];
 
 		if (enc->nulls[i] ||
-			!(category_between(c, "P00", "P96") || under(c, "Z38")))
+			!(category_between(c, "P00", "P96") ||
+			  category_between(c, "Z38", "Z38")))
 			continue;
 		add_finding(enc, i, RULE_MATERNAL_NEWBORN_MIX, first_o,
 					psprintf("%s is a newborn code and %s a maternal code; "
 							 "they never belong on the same record.",
-							 ct(c), ct(enc->codes[first_o])));
+							 icd10_code_text(c),
+							 icd10_code_text(enc->codes[first_o])));
 	}
 }
 
@@ -866,15 +852,15 @@ check_drugs(Encounter *enc)
 			add_finding(enc, 0, RULE_ADVERSE_EFFECT_FIRST, nature,
 						psprintf("%s is an adverse effect code; list the "
 								 "nature of the effect (%s) first, then "
-								 "the drug code.", ct(first),
-								 ct(enc->codes[nature])));
+								 "the drug code.", icd10_code_text(first),
+								 icd10_code_text(enc->codes[nature])));
 	}
 
 	if (!enc->nulls[0] && is_drug_intent(first, '6'))
 		add_finding(enc, 0, RULE_UNDERDOSING_FIRST, -1,
 					psprintf("%s is an underdosing code; it is never "
 							 "first-listed. List the condition first.",
-							 ct(first)));
+							 icd10_code_text(first)));
 
 	/* The first condition that is not an injury or external cause. */
 	for (int i = 0, condition = -1; i < enc->n; i++)
@@ -887,8 +873,9 @@ check_drugs(Encounter *enc)
 			add_finding(enc, i, RULE_POISONING_NOT_FIRST, condition,
 						psprintf("%s is a poisoning code listed after %s; "
 								 "list the poisoning first, then its "
-								 "manifestations.", ct(enc->codes[i]),
-								 ct(enc->codes[condition])));
+								 "manifestations.",
+								 icd10_code_text(enc->codes[i]),
+								 icd10_code_text(enc->codes[condition])));
 		c = icd10_char_at(enc->codes[i], 0);
 		if (condition < 0 && c != 'S' && c != 'T' &&
 			!is_external(enc->codes[i]))
@@ -910,8 +897,9 @@ check_sequela_and_symptoms(Encounter *enc)
 				add_finding(enc, 0, RULE_SEQUELA_FIRST, j,
 							psprintf("%s is a sequela code; list the "
 									 "residual condition (%s) first, then "
-									 "the sequela code.", ct(first),
-									 ct(enc->codes[j])));
+									 "the sequela code.",
+									 icd10_code_text(first),
+									 icd10_code_text(enc->codes[j])));
 				break;
 			}
 	}
@@ -926,7 +914,8 @@ check_sequela_and_symptoms(Encounter *enc)
 									 "while %s, a definitive diagnosis, is "
 									 "present; a symptom is not first-listed "
 									 "when a related diagnosis explains it.",
-									 ct(first), ct(enc->codes[j])));
+									 icd10_code_text(first),
+									 icd10_code_text(enc->codes[j])));
 				break;
 			}
 	}
@@ -947,8 +936,9 @@ check_sequela_and_symptoms(Encounter *enc)
 			continue;
 		add_finding(enc, sym, RULE_INTEGRAL_SYMPTOM, cond,
 					psprintf("%s is integral to %s and is not coded "
-							 "separately: %s.", ct(enc->codes[sym]),
-							 ct(enc->codes[cond]), rule->reason));
+							 "separately: %s.",
+							 icd10_code_text(enc->codes[sym]),
+							 icd10_code_text(enc->codes[cond]), rule->reason));
 	}
 }
 
@@ -969,14 +959,15 @@ check_age_sex(Encounter *enc)
 			(enc->age < e->age_min || enc->age > e->age_max))
 			add_finding(enc, i, RULE_AGE_CONFLICT, -1,
 						psprintf("%s is a %s code (ages %d to %d); the "
-								 "patient is %d.", ct(enc->codes[i]),
+								 "patient is %d.",
+								 icd10_code_text(enc->codes[i]),
 								 e->age_group, e->age_min, e->age_max,
 								 enc->age));
 		if ((enc->sex == 'M' && (e->flags & ICD10_EDIT_SEX_FEMALE)) ||
 			(enc->sex == 'F' && (e->flags & ICD10_EDIT_SEX_MALE)))
 			add_finding(enc, i, RULE_SEX_CONFLICT, -1,
 						psprintf("%s is for %s patients; the patient is "
-								 "%s.", ct(enc->codes[i]),
+								 "%s.", icd10_code_text(enc->codes[i]),
 								 (e->flags & ICD10_EDIT_SEX_FEMALE) ?
 								 "female" : "male",
 								 enc->sex == 'M' ? "male" : "female"));
